@@ -1,0 +1,93 @@
+"""The command line: `folio build`, `folio --version`.
+
+In: arguments and options. Out: calls to the API (`folio.build`), what the
+author reads on the terminal, and the exit status: 0 built, 1 the book has
+errors (each printed as ``path:line: message``, no traceback), 2 usage errors
+(Click's own). Options default to None so they never override book.yaml;
+heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+def _formats(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ("pdf", "epub")
+    return tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="folio")
+def main() -> None:
+    """folio turns a book folder into a print-ready PDF and an EPUB 3."""
+
+
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: dist/ inside the book folder).")
+@click.option("--to", "formats", default=None, metavar="FORMATS",
+              help="Comma-separated formats: pdf, epub, html (default: pdf,epub).")
+@click.option("--strict", is_flag=True, default=False, help="Fail (exit 1) when the build reports warnings.")
+@click.option("--no-cache", is_flag=True, default=False, help="Ignore and do not write the chapter cache.")
+@click.option("-q", "--quiet", is_flag=True, default=False, help="Print only problems.")
+def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool) -> None:
+    """Build BOOK (a folder with book.yaml; default: the current folder)."""
+    from .errors import FolioError
+    from .pipeline import FORMATS, build as run_build
+
+    wanted = _formats(formats)
+    for fmt in wanted:
+        if fmt not in FORMATS:
+            raise click.BadParameter(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", param_hint="--to")
+    err = click.get_text_stream("stderr")
+    progress = None
+    status = None
+    if not quiet and err.isatty():
+        from rich.console import Console
+
+        status = Console(stderr=True).status("reading the book")
+        status.start()
+        names = {"read": "reading the book", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML"}
+        progress = lambda stage: status.update(names.get(stage, stage))  # noqa: E731
+    elif not quiet:
+        progress = lambda stage: click.echo(f"folio: {stage}", err=True)  # noqa: E731
+    try:
+        result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress)
+    except FolioError as exc:
+        if status:
+            status.stop()
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic), err=True)
+        count = len(exc.diagnostics)
+        click.echo(f"folio: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
+        sys.exit(1)
+    if status:
+        status.stop()
+    for diagnostic in result.warnings:
+        click.echo(_shown(book, diagnostic), err=True)
+    if not quiet:
+        for fmt, path in result.outputs.items():
+            click.echo(f"wrote {path}")
+    if strict and result.warnings:
+        click.echo(f"folio: {len(result.warnings)} warning(s) and --strict", err=True)
+        sys.exit(1)
+
+
+def _shown(book: Path, diagnostic) -> str:
+    """Diagnostics name files relative to the book; show them relative to where the user stands."""
+    line = diagnostic.format()
+    if book in (Path("."), Path("")) or Path(diagnostic.path).is_absolute() or diagnostic.path.startswith("-"):
+        return line
+    return f"{book.as_posix().rstrip('/')}/{line}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

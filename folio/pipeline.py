@@ -1,0 +1,115 @@
+"""The build: book folder -> Book -> the requested outputs.
+
+In: a book folder, an output folder and the formats wanted. Out: the output
+files, written atomically, and a `BuildResult` with their paths and every
+diagnostic. Reading and checking finish before any output is written, so a
+book with errors never replaces a good output.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .config import load_config
+from .errors import Diagnostic, FolioError, Reporter
+from .model import Book
+from .paths import clean_stale_temporaries
+from .read import read_chapters
+from .transform import build_book
+
+FORMATS = ("pdf", "epub", "html")
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    book: Book
+    outputs: dict[str, Path] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def slugify(title: str) -> str:
+    """'The Russian Liberation Army' -> 'the-russian-liberation-army' (ASCII file names)."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
+
+
+def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None) -> Book:
+    """Read and check a book folder; raise FolioError listing every problem."""
+    root = Path(root)
+    config = load_config(root)
+    report = report if report is not None else Reporter(ignore=config.lint_ignore)
+    report.ignore = config.lint_ignore
+    chapters, found = read_chapters(config, cache)
+    report.extend(found)
+    book = build_book(config, chapters, report)
+    report.raise_if_errors()
+    return book
+
+
+def build(
+    root: Path | str,
+    out: Path | str | None = None,
+    formats: tuple[str, ...] = ("pdf", "epub"),
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build `formats` of the book at `root` into `out` (default: root/dist)."""
+    root = Path(root).resolve()
+    out = Path(out).resolve() if out else root / "dist"
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise FolioError(Diagnostic("--to", None, f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}"))
+    say = progress or (lambda _stage: None)
+    report = Reporter()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    say("read")
+    cache = out / ".folio-cache" / "ast" if use_cache else None
+    book = load_book(root, cache, report)
+    timings["read"] = time.perf_counter() - started
+    if "epub" in formats and not book.config.identifier:
+        import uuid
+
+        suggestion = uuid.uuid5(uuid.NAMESPACE_URL, book.config.title)
+        raise FolioError(Diagnostic("book.yaml", None, f"an EPUB needs an identifier: add 'identifier: urn:uuid:{suggestion}' to book.yaml"))
+    clean_stale_temporaries(out)
+    result = BuildResult(book)
+    slug = slugify(book.config.title)
+    pdf_result = None
+    if "pdf" in formats:
+        say("pdf")
+        from .writers.pdf import write_pdf
+
+        started = time.perf_counter()
+        pdf_result = write_pdf(book, out / f"{slug}.pdf", report)
+        result.outputs["pdf"] = pdf_result.path
+        timings["pdf"] = time.perf_counter() - started
+    if "epub" in formats:
+        say("epub")
+        from .writers.epub import write_epub
+
+        started = time.perf_counter()
+        result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result)
+        timings["epub"] = time.perf_counter() - started
+    if "html" in formats:
+        say("html")
+        from .writers.html import write_html
+
+        started = time.perf_counter()
+        result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
+        timings["html"] = time.perf_counter() - started
+    result.diagnostics = list(report.items)
+    result.timings = timings
+    return result

@@ -1,0 +1,353 @@
+"""Book AST -> HTML fragments, and the Jinja environment of the theme.
+
+In: the `Book` (read only) and, per output, two functions: where an id lives
+(``href``) and where an image is (``src``). Out: well-formed XHTML fragments
+(valid HTML5 too) for chapter bodies, titles and notes, which the print and
+EPUB templates place; and `theme_environment`, the Jinja environment in which
+a book's own templates/ shadow the default theme's.
+
+Every element carries the markup print and EPUB both need: note calls with
+``epub:type="noteref" role="doc-noteref"``, figures as ``<figure>`` with alt
+text and ``<figcaption>``, scene breaks, verse lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+
+from .ast import stringify
+from .model import Book, Chapter, Figure, Note
+from .paths import is_inside
+from .sanitize import balance_fragment
+
+THEME_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES = THEME_ROOT / "templates"
+DEFAULT_STYLES = THEME_ROOT / "styles"
+
+# Quotation marks by primary language subtag: (open double, close double, open single, close single)
+QUOTES: dict[str, tuple[str, str, str, str]] = {
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "fr": ("\u00ab\u202f", "\u202f\u00bb", "\u2039\u202f", "\u202f\u203a"),
+    "es": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "it": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "pt": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "ru": ("\u00ab", "\u00bb", "\u201e", "\u201c"),
+    "nl": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "pl": ("\u201e", "\u201d", "\u00ab", "\u00bb"),
+    "sv": ("\u201d", "\u201d", "\u2019", "\u2019"),
+    "fi": ("\u201d", "\u201d", "\u2019", "\u2019"),
+    "da": ("\u00bb", "\u00ab", "\u203a", "\u2039"),
+    "cs": ("\u201e", "\u201c", "\u201a", "\u2018"),
+}
+LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
+ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
+# classes of fenced divs that get an epub:type of the same meaning
+DIV_SEMANTICS = {"epigraph": "epigraph", "dedication": "dedication", "pullquote": "pullquote"}
+
+
+def quotes_for(lang: str) -> tuple[str, str, str, str]:
+    tag = lang.lower()
+    if tag.startswith("de-ch"):
+        return ("\u00ab", "\u00bb", "\u2039", "\u203a")
+    return QUOTES.get(tag.split("-")[0], QUOTES["en"])
+
+
+def esc(text: str) -> str:
+    return escape(text, quote=True)
+
+
+@dataclass
+class Links:
+    """Where things are in one output: the href of an id, the src of an image asset."""
+
+    href: Callable[[str], str]
+    src: Callable[[str], str]
+
+
+class Renderer:
+    """Renders pandoc AST nodes to XHTML for one output."""
+
+    def __init__(self, book: Book, links: Links):
+        self.book = book
+        self.links = links
+        self.quotes = quotes_for(book.config.lang)
+        self.chapter: Chapter | None = None
+        self.block_handlers: dict[str, Callable[[Any], str]] = {
+            "Para": lambda c: f"<p>{self.inlines(c)}</p>\n",
+            "Plain": self.inlines,
+            "Header": self._header,
+            "BlockQuote": lambda c: f"<blockquote>\n{self.blocks(c)}</blockquote>\n",
+            "LineBlock": self._line_block,
+            "CodeBlock": self._code_block,
+            "RawBlock": lambda c: c[1] + "\n",
+            "OrderedList": self._ordered_list,
+            "BulletList": lambda c: "<ul>\n" + "".join(f"<li>{self.blocks(i)}</li>\n" for i in c) + "</ul>\n",
+            "DefinitionList": self._definition_list,
+            "HorizontalRule": lambda c: '<hr class="scene-break"/>\n',
+            "Table": self._table,
+            "Figure": self._figure,
+            "Div": self._div,
+        }
+        self.inline_handlers: dict[str, Callable[[Any], str]] = {
+            "Str": esc,
+            "Space": lambda c: " ",
+            "SoftBreak": lambda c: "\n",
+            "LineBreak": lambda c: "<br/>",
+            "Emph": lambda c: f"<em>{self.inlines(c)}</em>",
+            "Strong": lambda c: f"<strong>{self.inlines(c)}</strong>",
+            "Underline": lambda c: f"<u>{self.inlines(c)}</u>",
+            "Strikeout": lambda c: f"<del>{self.inlines(c)}</del>",
+            "Superscript": lambda c: f"<sup>{self.inlines(c)}</sup>",
+            "Subscript": lambda c: f"<sub>{self.inlines(c)}</sub>",
+            "SmallCaps": lambda c: f'<span class="smallcaps">{self.inlines(c)}</span>',
+            "Quoted": self._quoted,
+            "Cite": lambda c: f'<span class="citation">{self.inlines(c[1])}</span>',
+            "Code": lambda c: f"<code{self.attrs(c[0])}>{esc(c[1])}</code>",
+            "Math": lambda c: f'<span class="math">{esc(c[1])}</span>',
+            "RawInline": lambda c: c[1],
+            "Link": self._link,
+            "Image": self._image,
+            "NoteRef": self._note_ref,
+            "Span": self._span,
+        }
+
+    # -- entry points -------------------------------------------------------
+
+    def chapter_body(self, chapter: Chapter) -> str:
+        self.chapter = chapter
+        html = self.blocks(chapter.blocks)
+        return balance_fragment(html) if chapter.has_raw_inline else html
+
+    def chapter_title(self, chapter: Chapter, with_notes: bool = True) -> str:
+        """The title as HTML; without note calls for contents, nav and running heads."""
+        self.chapter = chapter
+        if with_notes:
+            return self.inlines(chapter.title)
+        return self.inlines([i for i in chapter.title if i.get("t") != "NoteRef"])
+
+    def note_body(self, chapter: Chapter, note: Note, backlink: str = "") -> str:
+        """A note's blocks, with `backlink` markup placed at the end of its last paragraph."""
+        self.chapter = chapter
+        html = self.blocks(note.blocks).rstrip()
+        if backlink:
+            if html.endswith("</p>"):
+                html = html[: -len("</p>")] + f" {backlink}</p>"
+            else:
+                html += f"\n<p>{backlink}</p>"
+        return balance_fragment(html) if chapter.has_raw_inline else html
+
+    def figure_caption(self, figure: Figure) -> str:
+        return self.inlines(figure.caption)
+
+    # -- generic ------------------------------------------------------------
+
+    def blocks(self, blocks: list[dict[str, Any]]) -> str:
+        return "".join(self.block_handlers[b["t"]](b.get("c")) for b in blocks)
+
+    def inlines(self, inlines: list[dict[str, Any]]) -> str:
+        handlers = self.inline_handlers
+        return "".join(handlers[i["t"]](i.get("c")) for i in inlines)
+
+    def attrs(self, attr: list[Any], extra_classes: tuple[str, ...] = ()) -> str:
+        ident, classes, keyvals = attr
+        out = []
+        if ident:
+            out.append(f' id="{esc(ident)}"')
+        classes = [*extra_classes, *classes]
+        if classes:
+            out.append(f' class="{esc(" ".join(classes))}"')
+        for key, value in keyvals:
+            if key in ("lang", "title", "dir") or key.startswith("data-"):
+                out.append(f' {key}="{esc(value)}"')
+                if key == "lang":
+                    out.append(f' xml:lang="{esc(value)}"')
+        return "".join(out)
+
+    # -- blocks -------------------------------------------------------------
+
+    def _header(self, c: list[Any]) -> str:
+        level, attr, inlines = c
+        level = min(max(level, 2), 6)
+        return f"<h{level}{self.attrs(attr)}>{self.inlines(inlines)}</h{level}>\n"
+
+    def _line_block(self, lines: list[list[Any]]) -> str:
+        out = ['<div class="verse">\n']
+        for line in lines:
+            text = self.inlines(line)
+            if not stringify(line).strip():
+                out.append('<div class="line stanza-break">\u00a0</div>\n')
+            else:
+                out.append(f'<div class="line">{text}</div>\n')
+        out.append("</div>\n")
+        return "".join(out)
+
+    def _code_block(self, c: list[Any]) -> str:
+        attr, code = c
+        ident, classes, _ = attr
+        lang_class = f' class="language-{esc(classes[0])}"' if classes else ""
+        ident_attr = f' id="{esc(ident)}"' if ident else ""
+        return f"<pre{ident_attr}><code{lang_class}>{esc(code)}</code></pre>\n"
+
+    def _ordered_list(self, c: list[Any]) -> str:
+        (start, style, _delim), items = c
+        attrs = ""
+        if start != 1:
+            attrs += f' start="{start}"'
+        if style["t"] in LIST_TYPES:
+            attrs += f' type="{LIST_TYPES[style["t"]]}"'
+        return f"<ol{attrs}>\n" + "".join(f"<li>{self.blocks(i)}</li>\n" for i in items) + "</ol>\n"
+
+    def _definition_list(self, items: list[Any]) -> str:
+        out = ["<dl>\n"]
+        for term, definitions in items:
+            out.append(f"<dt>{self.inlines(term)}</dt>\n")
+            for definition in definitions:
+                out.append(f"<dd>{self.blocks(definition)}</dd>\n")
+        out.append("</dl>\n")
+        return "".join(out)
+
+    def _table(self, c: list[Any]) -> str:
+        attr, caption, colspecs, head, bodies, foot = c
+        out = [f"<table{self.attrs(attr)}>\n"]
+        if caption[1]:
+            out.append(f"<caption>{self.blocks(caption[1])}</caption>\n")
+        widths = [spec[1].get("c") if spec[1]["t"] == "ColWidth" else None for spec in colspecs]
+        if any(widths):
+            out.append("<colgroup>")
+            for width in widths:
+                out.append(f'<col style="width: {width * 100:.1f}%"/>' if width else "<col/>")
+            out.append("</colgroup>\n")
+        aligns = [ALIGN.get(spec[0]["t"]) for spec in colspecs]
+        if head[1]:
+            out.append("<thead>\n" + self._rows(head[1], aligns, "th") + "</thead>\n")
+        for body in bodies:
+            _battr, row_head_columns, intermediate, rows = body
+            out.append("<tbody>\n" + self._rows(intermediate, aligns, "th") + self._rows(rows, aligns, "td", row_head_columns) + "</tbody>\n")
+        if foot[1]:
+            out.append("<tfoot>\n" + self._rows(foot[1], aligns, "td") + "</tfoot>\n")
+        out.append("</table>\n")
+        return "".join(out)
+
+    def _rows(self, rows: list[Any], aligns: list[str | None], tag: str, head_columns: int = 0) -> str:
+        out = []
+        for row_attr, cells in rows:
+            out.append(f"<tr{self.attrs(row_attr)}>")
+            column = 0
+            for index, (cell_attr, align, rowspan, colspan, blocks) in enumerate(cells):
+                cell_tag = "th" if index < head_columns else tag
+                alignment = ALIGN.get(align["t"]) or (aligns[column] if column < len(aligns) else None)
+                extra = f' class="align-{alignment}"' if alignment else ""
+                if rowspan > 1:
+                    extra += f' rowspan="{rowspan}"'
+                if colspan > 1:
+                    extra += f' colspan="{colspan}"'
+                if cell_tag == "th" and tag == "th":
+                    extra += ' scope="col"'
+                elif cell_tag == "th":
+                    extra += ' scope="row"'
+                out.append(f"<{cell_tag}{extra}>{self.blocks(blocks)}</{cell_tag}>")
+                column += colspan
+            out.append("</tr>\n")
+        return "".join(out)
+
+    def _figure(self, c: list[Any]) -> str:
+        attr, caption, body = c
+        figure = next((f for f in self.chapter.figures if f.id == attr[0]), None) if self.chapter else None
+        if figure is None:  # a figure that is not an image: render what it holds
+            caption_html = self.blocks(caption[1]) if caption[1] else ""
+            return f"<figure{self.attrs(attr)}>\n{self.blocks(body)}<figcaption>{caption_html}</figcaption>\n</figure>\n"
+        asset = self.book.assets.get(figure.asset)
+        size = f' width="{asset.width}" height="{asset.height}"' if asset and asset.width else ""
+        credit = f'<span class="credit">{esc(figure.credit)}</span>' if figure.credit else ""
+        caption_html = self.figure_caption(figure)
+        return (
+            f'<figure{self.attrs(attr, ("figure",))}>\n'
+            f'<img src="{esc(self.links.src(figure.asset))}" alt="{esc(figure.alt)}"{size}/>\n'
+            f'<figcaption><span class="caption">{caption_html}</span>{" " + credit if credit else ""}</figcaption>\n'
+            "</figure>\n"
+        )
+
+    def _div(self, c: list[Any]) -> str:
+        attr, blocks = c
+        semantic = next((DIV_SEMANTICS[k] for k in attr[1] if k in DIV_SEMANTICS), None)
+        epub_type = f' epub:type="{semantic}"' if semantic else ""
+        return f"<div{self.attrs(attr)}{epub_type}>\n{self.blocks(blocks)}</div>\n"
+
+    # -- inlines ------------------------------------------------------------
+
+    def _quoted(self, c: list[Any]) -> str:
+        kind, inlines = c
+        open_double, close_double, open_single, close_single = self.quotes
+        if kind["t"] == "DoubleQuote":
+            return f"{open_double}{self.inlines(inlines)}{close_double}"
+        return f"{open_single}{self.inlines(inlines)}{close_single}"
+
+    def _link(self, c: list[Any]) -> str:
+        attr, inlines, (url, title) = c
+        text = self.inlines(inlines)
+        if not url:
+            return text
+        href = self.links.href(url[1:]) if url.startswith("#") else url
+        title_attr = f' title="{esc(title)}"' if title else ""
+        return f'<a{self.attrs(attr)} href="{esc(href)}"{title_attr}>{text}</a>'
+
+    def _image(self, c: list[Any]) -> str:
+        attr, alt, (key, _title) = c
+        if not key:
+            return ""
+        asset = self.book.assets.get(key)
+        size = f' width="{asset.width}" height="{asset.height}"' if asset and asset.width else ""
+        return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{size}/>'
+
+    def _note_ref(self, number: int) -> str:
+        note = self.chapter.notes[number - 1]
+        return (
+            f'<a class="noteref" id="{esc(note.ref_id)}" href="{esc(self.links.href(note.id))}" '
+            f'epub:type="noteref" role="doc-noteref">{number}</a>'
+        )
+
+    def _span(self, c: list[Any]) -> str:
+        attr, inlines = c
+        return f"<span{self.attrs(attr)}>{self.inlines(inlines)}</span>"
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A template loader that refuses templates resolving outside its folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        if filename and not is_inside(Path(filename), [Path(p) for p in self.searchpath]):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def theme_environment(book_root: Path) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined; the book's templates/ first."""
+    default = _ContainedLoader(str(DEFAULT_TEMPLATES))
+    loaders: list[jinja2.BaseLoader] = []
+    if (book_root / "templates").is_dir():
+        loaders.append(_ContainedLoader(str(book_root / "templates")))
+    loaders += [jinja2.PrefixLoader({"default": default}), default]
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def theme_styles(book_root: Path, output: str) -> list[Path]:
+    """CSS files in cascade order: the default theme's, then the book's styles/*.css."""
+    files = [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]
+    book_styles = book_root / "styles"
+    if book_styles.is_dir():
+        files += sorted(p for p in book_styles.glob("*.css") if is_inside(p, [book_root]))
+    return files

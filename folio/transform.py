@@ -1,0 +1,303 @@
+"""Read chapters -> the complete `Book`: titles, ids, notes, figures, links, assets.
+
+In: the `Config` and each chapter's pandoc AST from `read`. Out: a `Book` in
+which every id is unique across the book, every internal link resolves, every
+note is numbered (restarting per chapter) and replaced in the text by a
+``NoteRef``, every image is a checked `Asset`, and raw HTML is sanitised.
+Problems go to the `Reporter` with their file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from . import images
+from .ast import attr_of, iter_inlines, pandoc_identifier, stringify
+from .config import Config
+from .errors import Reporter
+from .model import Asset, Book, Chapter, Figure, Heading, Note
+from .paths import ContainmentError, contained
+from .sanitize import clean_block, clean_inline, clean_keyvals
+
+_UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
+_SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
+EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
+
+
+def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
+    """Assemble the Book from read chapters; report every problem found."""
+    book = Book(config=config, chapters=[c for c, _ in chapters])
+    explicit: dict[str, tuple[Chapter, int | None]] = {}
+    for chapter, ast in chapters:
+        _take_title(chapter, ast, report)
+        _collect_explicit_ids(chapter, explicit, book, report)
+    body_number = 0
+    for chapter in book.chapters:
+        if chapter.role == "bodymatter" and "unnumbered" not in chapter.classes:
+            body_number += 1
+            chapter.number = body_number
+    taken = set(book.id_chapter)
+    slugs: set[str] = set()
+    for chapter in book.chapters:
+        chapter.slug = _unique(pandoc_identifier(Path(chapter.source).stem) if chapter.source else "chapter", slugs)
+        _number_headings(chapter, taken, book, report)
+        _check_figures_and_images(chapter, book, report)
+        _sanitise(chapter, report)
+        _extract_notes(chapter, taken, book, report)
+    for chapter in book.chapters:
+        _check_links(chapter, book, report)
+    if config.cover_image is not None:
+        key = _asset_key(config.cover_image, config.root)
+        try:
+            book.cover = images.checked_asset(key, config.cover_image)
+            book.assets.setdefault(key, book.cover)
+        except images.ImageError as exc:
+            report.error("book.yaml", config.line_of("cover-image"), f"cover-image: {exc}")
+    return book
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None:
+    """The chapter's one level-1 heading becomes its title; YAML front matter may add more."""
+    meta = ast.get("meta", {})
+    blocks = ast["blocks"]
+    level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
+    for extra in level1[1:]:
+        text = stringify(blocks[extra]["c"][2])
+        report.error(chapter.source, chapter.line_of(f"# {text[:20]}"), f"a second level-1 heading '{text}': a chapter file holds one chapter (use ## for sections)")
+    if level1:
+        position = level1[0]
+        before = blocks[:position]
+        if any(b["t"] not in ("RawBlock",) for b in before):
+            report.error(chapter.source, 1, "text before the chapter's level-1 heading: start the file with '# Title'")
+        _level, attr, inlines = blocks[position]["c"]
+        chapter.id, chapter.classes = attr[0], list(attr[1])
+        chapter.title = inlines
+        chapter.blocks = blocks[position + 1:]
+    elif "title" in meta:
+        chapter.title = _meta_inlines(meta["title"])
+        chapter.blocks = blocks
+    else:
+        report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)")
+        chapter.blocks = blocks
+    chapter.title_text = stringify(chapter.title).strip()
+    if "subtitle" in meta:
+        chapter.subtitle = stringify(_meta_inlines(meta["subtitle"])).strip()
+    if "author" in meta:
+        chapter.byline = stringify(_meta_inlines(meta["author"])).strip()
+    if not chapter.blocks and not chapter.title:
+        report.error(chapter.source, 1, "the chapter is empty")
+
+
+def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
+    if value["t"] == "MetaInlines":
+        return value["c"]
+    if value["t"] == "MetaString":
+        return [{"t": "Str", "c": value["c"]}]
+    if value["t"] == "MetaList":
+        items: list[dict[str, Any]] = []
+        for item in value["c"]:
+            if items:
+                items.append({"t": "Str", "c": ", "})
+            items.extend(_meta_inlines(item))
+        return items
+    if value["t"] == "MetaBlocks":
+        return [i for b in value["c"] for i in b["c"]] if value["c"] else []
+    return []
+
+
+def _collect_explicit_ids(chapter: Chapter, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
+    """Ids the author wrote must be unique across the whole book."""
+    found: list[str] = [chapter.id] if chapter.id else []
+    for node in iter_inlines(chapter.blocks):
+        attr = attr_of(node)
+        if attr and attr[0]:
+            found.append(attr[0])
+    for ident in found:
+        line = chapter.line_of(f"#{ident}")
+        if ident in explicit:
+            other, other_line = explicit[ident]
+            where = f"{other.source}:{other_line}" if other_line else other.source
+            report.error(chapter.source, line, f"duplicate id '{ident}' (also at {where})")
+            continue
+        explicit[ident] = (chapter, line)
+        book.id_chapter[ident] = chapter.index
+        chapter.ids.add(ident)
+
+
+def _number_headings(chapter: Chapter, taken: set[str], book: Book, report: Reporter) -> None:
+    """Give every heading an id (pandoc's algorithm, made unique) and check levels."""
+    if not chapter.id:
+        chapter.id = _unique(pandoc_identifier(chapter.title_text), taken)
+        book.id_chapter[chapter.id] = chapter.index
+        chapter.ids.add(chapter.id)
+    previous = 1
+    for node in iter_inlines(chapter.blocks):
+        if node["t"] != "Header":
+            continue
+        level, attr, inlines = node["c"]
+        text = stringify(inlines).strip()
+        if not attr[0]:
+            attr[0] = _unique(pandoc_identifier(text), taken)
+            book.id_chapter[attr[0]] = chapter.index
+            chapter.ids.add(attr[0])
+        if level > previous + 1:
+            report.warn("heading-level-skipped", chapter.source, chapter.line_of(text[:30] or "#"), f"heading '{text}' is level {level} after level {previous}")
+        previous = level
+        chapter.headings.append(Heading(level, attr[0], text, inlines))
+
+
+def _extract_notes(chapter: Chapter, taken: set[str], book: Book, report: Reporter) -> None:
+    """Number notes in reading order; replace each Note by a NoteRef."""
+    prefix = chapter.id
+
+    def visit(item: Any) -> None:
+        if isinstance(item, list):
+            for index, child in enumerate(item):
+                if isinstance(child, dict) and child.get("t") == "Note":
+                    number = len(chapter.notes) + 1
+                    note_id = _unique(f"{prefix}-note-{number}", taken)
+                    ref_id = _unique(f"{prefix}-noteref-{number}", taken)
+                    for ident in (note_id, ref_id):
+                        book.id_chapter[ident] = chapter.index
+                        chapter.ids.add(ident)
+                    note = Note(number, note_id, ref_id, child["c"])
+                    chapter.notes.append(note)
+                    item[index] = {"t": "NoteRef", "c": number}
+                    visit(note.blocks)
+                else:
+                    visit(child)
+        elif isinstance(item, dict):
+            if item.get("t") == "Str" and "[^" in item["c"]:
+                match = _UNDEFINED_NOTE_RE.search(item["c"])
+                if match:
+                    report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined")
+            content = item.get("c")
+            if isinstance(content, (list, dict)):
+                visit(content)
+
+    visit(chapter.title)
+    visit(chapter.blocks)
+
+
+def _asset_key(path: Path, root: Path) -> str:
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    return _SAFE_KEY_RE.sub("-", relative)
+
+
+def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) -> str | None:
+    """Check an image path and register it as an asset; return its key."""
+    line = chapter.line_of(target)
+    scheme = urlsplit(target).scheme.lower()
+    if scheme and len(scheme) > 1:
+        report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched")
+        return None
+    try:
+        path = contained(book.root, unquote(target))
+    except ContainmentError as exc:
+        report.error(chapter.source, line, f"image {exc}")
+        return None
+    key = _asset_key(path, book.root)
+    if key not in book.assets:
+        try:
+            book.assets[key] = images.checked_asset(key, path)
+        except images.ImageError as exc:
+            report.error(chapter.source, line, f"image '{target}': {exc}")
+            return None
+    return key
+
+
+def _check_figures_and_images(chapter: Chapter, book: Book, report: Reporter) -> None:
+    number = len(book.figures)
+    for node in iter_inlines(chapter.blocks):
+        if node["t"] == "Image":
+            attr, _alt, target = node["c"]
+            key = _image_asset(chapter, target[0], book, report)
+            target[0] = key or ""
+        elif node["t"] == "Figure":
+            attr, caption, body = node["c"]
+            image = next((n for n in iter_inlines(body) if n["t"] == "Image"), None)
+            if image is None:
+                continue
+            number += 1
+            if not attr[0]:
+                attr[0] = f"figure-{number}"
+                book.id_chapter[attr[0]] = chapter.index
+            caption_inlines = [i for b in caption[1] for i in b["c"]] if caption[1] else []
+            img_attr, alt_inlines, target = image["c"]
+            keyvals = dict(img_attr[2])
+            alt = stringify(alt_inlines).strip()
+            if alt == stringify(caption_inlines).strip():
+                alt = ""  # pandoc copies the caption when no alt= was given
+                report.warn("figure-no-alt", chapter.source, chapter.line_of(target[0]), f"figure '{attr[0]}' has no alt= text")
+            chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
+
+
+def _sanitise(chapter: Chapter, report: Reporter) -> None:
+    """Clean raw HTML and Div/Span attributes in place; warn about each removal."""
+
+    def warn(what: list[str], needle: str) -> None:
+        if what:
+            report.warn("raw-html-removed", chapter.source, chapter.line_of(needle), f"removed {', '.join(what)} from raw HTML")
+
+    def visit(blocks: list[Any]) -> None:
+        for index, node in enumerate(blocks):
+            if not isinstance(node, dict):
+                if isinstance(node, list):
+                    visit(node)
+                continue
+            kind = node.get("t")
+            if kind in ("RawBlock", "RawInline"):
+                fmt, text = node["c"]
+                if fmt.lower() not in ("html", "html5", "xhtml"):
+                    report.warn("raw-format-dropped", chapter.source, chapter.line_of(text[:30]), f"raw {fmt} is dropped from HTML outputs")
+                    blocks[index] = {"t": "Str", "c": ""} if kind == "RawInline" else {"t": "Plain", "c": []}
+                    continue
+                if kind == "RawBlock":
+                    cleaned, removed = clean_block(text)
+                else:
+                    cleaned, removed = clean_inline(text)
+                    chapter.has_raw_inline = True
+                warn(removed, text.strip()[:30])
+                node["c"] = ["html", cleaned or ""]
+                continue
+            attr = attr_of(node)
+            if attr and attr[2] and kind in ("Div", "Span"):
+                attr[2], removed = clean_keyvals(attr[2])
+                warn(removed, f"{removed[0].rstrip('=')}" if removed else "")
+            content = node.get("c")
+            if isinstance(content, list):
+                visit(content)
+
+    visit(chapter.blocks)
+
+
+def _check_links(chapter: Chapter, book: Book, report: Reporter) -> None:
+    for node in iter_inlines(chapter.blocks + [n for note in chapter.notes for n in note.blocks]):
+        if node["t"] != "Link":
+            continue
+        target = node["c"][2]
+        url = target[0]
+        if url.startswith("#"):
+            if unquote(url[1:]) not in book.id_chapter:
+                report.error(chapter.source, chapter.line_of(f"({url}"), f"link to '{url}': no such id in the book")
+            continue
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in EXTERNAL_SCHEMES:
+            continue
+        if scheme:
+            report.warn("raw-html-removed", chapter.source, chapter.line_of(url[:30]), f"removed a {scheme}: link")
+            target[0] = ""
+            continue
+        report.error(chapter.source, chapter.line_of(url), f"link to '{url}': internal links are written [text](#id), external ones as full URLs")

@@ -1,0 +1,227 @@
+"""Book -> EPUB 3 with EbookLib.
+
+In: the `Book` (read only), an output path, and optionally the PDF's page map.
+Out: the EPUB written atomically: one XHTML file per chapter, one notes file
+per chapter with notes (endnotes linked both ways), a cover page, a title and
+copyright page, a nav document (toc and landmarks) and an NCX, the metadata of
+book.yaml with creator roles, and accessibility metadata true to the content.
+
+EbookLib packages the files; folio writes every XHTML document itself and
+works around EbookLib's pitfalls (shared/NOTES-libraries.md): explicit uids
+everywhere, no generated page-list, no wall-clock dates, and a re-pack of the
+zip with fixed timestamps and order (mimetype first, stored), adding the
+package's xml:lang on the way. The same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..context import build_time, chapter_entry, labels, metadata, note_entries, note_group_title
+from ..errors import Reporter
+from ..model import Book
+from ..paths import atomic_write
+from ..render import Links, Renderer, theme_environment, theme_styles
+
+if TYPE_CHECKING:
+    from .pdf import PdfResult
+
+NOTES_BACKLINK = '<a class="backlink" href="{href}" role="doc-backlink" aria-label="Back to note {number} in the text">\u21a9\ufe0e</a>'
+_REMOTE_CSS = re.compile(r"(@import|url\(\s*['\"]?\s*(https?:|//|file:))", re.I)
+
+
+def epub_files(book: Book) -> tuple[dict[str, str], dict[int, str], dict[int, str]]:
+    """Where every id lives: id -> file, chapter index -> file, chapter index -> notes file."""
+    chapter_files = {c.index: f"{c.slug}.xhtml" for c in book.chapters}
+    notes_files = {c.index: f"notes-{c.slug}.xhtml" for c in book.chapters if c.notes}
+    where = {ident: chapter_files[index] for ident, index in book.id_chapter.items()}
+    for chapter in book.chapters:
+        for note in chapter.notes:
+            where[note.id] = notes_files[chapter.index]
+    return where, chapter_files, notes_files
+
+
+def book_css(book: Book, report: Reporter) -> str:
+    parts = []
+    for path in theme_styles(book.root, "epub"):
+        text = path.read_text(encoding="utf-8")
+        if _REMOTE_CSS.search(text):
+            try:
+                shown = path.relative_to(book.root).as_posix()
+            except ValueError:
+                shown = path.name
+            report.error(shown, text[: _REMOTE_CSS.search(text).start()].count("\n") + 1, "style sheets may not import or load remote files")
+            continue
+        parts.append(f"/* {path.name} */\n{text}")
+    report.raise_if_errors()
+    return "\n".join(parts)
+
+
+def accessibility(book: Book) -> dict[str, list[str] | str]:
+    """schema.org accessibility metadata derived from what the book holds."""
+    images = [a for a in book.assets.values() if a is not book.cover]
+    figures = book.figures
+    every_alt = all(f.alt for f in figures)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability"]
+    if images and every_alt:
+        features.append("alternativeText")
+    modes = ["textual"] + (["visual"] if images else [])
+    sufficient = ["textual"] if not images or every_alt else ["textual,visual"]
+    summary = "This publication has a table of contents, headings that structure every chapter, and notes linked to and from their calls in the text."
+    if images:
+        summary += " Every image has a text alternative." if every_alt else " Some images have no text alternative beyond their caption."
+    return {"accessMode": modes, "accessModeSufficient": sufficient, "accessibilityFeature": features,
+            "accessibilityHazard": ["none"], "accessibilitySummary": summary}
+
+
+def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None = None) -> Path:
+    from ebooklib import epub
+
+    where, chapter_files, notes_files = epub_files(book)
+    renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key))
+    env = theme_environment(book.root)
+    meta = metadata(book)
+    words = labels(book.config.lang)
+    config = book.config
+
+    out = epub.EpubBook()
+    out.set_identifier(_identifier(config.identifier))
+    out.set_title(config.title)
+    out.set_language(config.lang)
+    for i, name in enumerate(config.author):
+        out.add_author(name, role="aut", uid=f"creator-{i}")
+    for role, names in (("trl", config.translator), ("edt", config.editor), ("ill", config.illustrator)):
+        for i, name in enumerate(names):
+            uid = f"{role}-{i}"
+            out.add_metadata("DC", "contributor", name, {"id": uid})
+            out.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+    for key, value in (("publisher", config.publisher), ("date", config.date), ("rights", config.rights), ("description", config.description)):
+        if value:
+            out.add_metadata("DC", key, value)
+    for subject in config.subject:
+        out.add_metadata("DC", "subject", subject)
+    for prop, values in accessibility(book).items():
+        for value in [values] if isinstance(values, str) else values:
+            out.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+
+    def document(uid: str, name: str, html: str, properties: list[str] | None = None) -> Any:
+        item = epub.EpubItem(uid=uid, file_name=name, media_type="application/xhtml+xml", content=html.encode("utf-8"))
+        item.properties = properties or []
+        out.add_item(item)
+        return item
+
+    css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=book_css(book, report).encode("utf-8"))
+    out.add_item(css)
+    spine: list[Any] = []
+    landmarks: list[dict[str, str]] = []
+    if book.cover is not None:
+        cover_image = epub.EpubCover(uid="cover-image", file_name=book.cover.key)
+        cover_image.media_type = book.cover.media_type
+        cover_image.content = book.cover.path.read_bytes()
+        out.add_item(cover_image)
+        out.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+        cover_html = env.get_template("epub/cover.xhtml").render(meta=meta, words=words, cover={"src": book.cover.key})
+        spine.append(document("cover", "cover.xhtml", cover_html))
+        landmarks.append({"type": "cover", "href": "cover.xhtml", "title": words["cover"]})
+    spine.append(document("titlepage", "titlepage.xhtml", env.get_template("epub/titlepage.xhtml").render(meta=meta, words=words)))
+    landmarks.append({"type": "titlepage", "href": "titlepage.xhtml", "title": words["title_page"]})
+    for asset in book.assets.values():
+        if asset is book.cover:
+            continue
+        image = epub.EpubImage(uid=f"img-{len(out.items)}", file_name=asset.key, media_type=asset.media_type, content=asset.path.read_bytes())
+        out.add_item(image)
+
+    toc: list[dict[str, Any]] = []
+    ncx: list[Any] = []
+    chapter_template = env.get_template("epub/chapter.xhtml")
+    for chapter in book.chapters:
+        entry = chapter_entry(chapter, renderer)
+        name = chapter_files[chapter.index]
+        html = chapter_template.render(meta=meta, words=words, chapter=entry)
+        spine.append(document(f"c-{chapter.slug}", name, html, _properties(html)))
+        children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2]
+        toc.append({"href": name, "html": entry["toc_html"], "children": children})
+        ncx.append(epub.Link(name, chapter.title_text, f"ncx-{chapter.slug}"))
+    first_body = next((c for c in book.chapters if c.role == "bodymatter"), book.chapters[0])
+    landmarks.append({"type": "bodymatter", "href": chapter_files[first_body.index], "title": words["start"]})
+
+    notes_template = env.get_template("epub/notes.xhtml")
+    note_toc: list[dict[str, str]] = []
+    for chapter in book.chapters:
+        if not chapter.notes:
+            continue
+        name = notes_files[chapter.index]
+        group = {"id": f"notes-{chapter.slug}", "title": note_group_title(chapter, words), "first": not note_toc,
+                 "notes": note_entries(chapter, renderer, NOTES_BACKLINK)}
+        html = notes_template.render(meta=meta, words=words, group=group)
+        spine.append(document(f"n-{chapter.slug}", name, html, _properties(html)))
+        note_toc.append({"href": name, "html": _escape(group["title"])})
+    if note_toc:
+        toc.append({"href": note_toc[0]["href"], "html": _escape(words["notes"]), "children": note_toc})
+        ncx.append(epub.Link(note_toc[0]["href"], words["notes"], "ncx-notes"))
+        landmarks.append({"type": "endnotes", "href": note_toc[0]["href"], "title": words["notes"]})
+
+    landmarks.insert(1 if book.cover else 0, {"type": "toc", "href": "nav.xhtml", "title": words["contents"]})
+    nav_html = env.get_template("epub/nav.xhtml").render(meta=meta, words=words, toc=toc, landmarks=landmarks)
+    nav = document("nav", "nav.xhtml", nav_html, ["nav"])
+    spine.insert(2 if book.cover else 1, nav)
+    out.add_item(epub.EpubNcx(uid="ncx"))
+    out.toc = ncx
+    out.spine = spine
+
+    buffer = io.BytesIO()
+    when = build_time(book)
+    epub.write_epub(buffer, out, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
+                                  "mtime": when, "raise_exceptions": True})
+    data = repack(buffer.getvalue(), when.timetuple()[:6], config.lang)
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(data)
+    return target
+
+
+def _identifier(identifier: str) -> str:
+    if identifier.lower().startswith("isbn:"):
+        return "urn:isbn:" + identifier[5:].replace("-", "").strip()
+    return identifier
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text, quote=True)
+
+
+def _properties(html: str) -> list[str]:
+    """Manifest properties EbookLib does not detect."""
+    props = []
+    if "<svg" in html:
+        props.append("svg")
+    if "<math" in html:
+        props.append("mathml")
+    return props
+
+
+def repack(data: bytes, date_time: tuple[int, ...], lang: str) -> bytes:
+    """A reproducible zip: fixed times and modes, mimetype first and stored; xml:lang on the package."""
+    date_time = tuple(max(v, floor) for v, floor in zip(date_time, (1980, 1, 1, 0, 0, 0)))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    names.remove("mimetype")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in ["mimetype", *names]:
+            content = source.read(name)
+            if name.endswith("content.opf"):
+                content = content.replace(b'<package xmlns="http://www.idpf.org/2007/opf"',
+                                          f'<package xmlns="http://www.idpf.org/2007/opf" xml:lang="{lang}"'.encode("utf-8"), 1)
+            info = zipfile.ZipInfo(name, date_time=date_time)  # type: ignore[arg-type]
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            target.writestr(info, content, compresslevel=None if name == "mimetype" else 9)
+    return out.getvalue()
+
