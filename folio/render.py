@@ -68,6 +68,7 @@ class Links:
 
     href: Callable[[str], str]
     src: Callable[[str], str]
+    sized: bool = True  # write width/height attributes on images (EPUB: yes; print: the CSS decides)
 
 
 class Renderer:
@@ -262,8 +263,7 @@ class Renderer:
         if figure is None:  # a figure that is not an image: render what it holds
             caption_html = self.blocks(caption[1]) if caption[1] else ""
             return f"<figure{self.attrs(attr)}>\n{self.blocks(body)}<figcaption>{caption_html}</figcaption>\n</figure>\n"
-        asset = self.book.assets.get(figure.asset)
-        size = f' width="{asset.width}" height="{asset.height}"' if asset and asset.width else ""
+        size = self._size(figure.asset)
         credit = f'<span class="credit">{esc(figure.credit)}</span>' if figure.credit else ""
         caption_html = self.figure_caption(figure)
         return (
@@ -301,9 +301,14 @@ class Renderer:
         attr, alt, (key, _title) = c
         if not key:
             return ""
-        asset = self.book.assets.get(key)
-        size = f' width="{asset.width}" height="{asset.height}"' if asset and asset.width else ""
+        size = self._size(key)
         return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{size}/>'
+
+    def _size(self, key: str) -> str:
+        asset = self.book.assets.get(key)
+        if not self.links.sized or asset is None or not asset.width:
+            return ""
+        return f' width="{asset.width}" height="{asset.height}"'
 
     def _note_ref(self, number: int) -> str:
         note = self.chapter.notes[number - 1]

@@ -89,7 +89,7 @@ def page_geometry(book: Book) -> dict[str, Any]:
 def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
     """The one HTML document WeasyPrint lays out (images by file URL unless `src` says otherwise)."""
     src = src or (lambda key: book.assets[key].path.as_uri())
-    renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src))
+    renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False))
     words = labels(book.config.lang)
     chapters = [chapter_entry(c, renderer) for c in book.chapters]
     groups = [
@@ -149,7 +149,7 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
     logger.addHandler(collector)
     try:
         html = weasyprint.HTML(string=print_html(book), base_url=book.root.as_uri() + "/", url_fetcher=fetcher)
-        document = html.render(stylesheets=stylesheets, font_config=font_config, presentational_hints=True)
+        document = html.render(stylesheets=stylesheets, font_config=font_config)
         id_pages: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:

