@@ -47,10 +47,9 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
     for fmt in wanted:
         if fmt not in FORMATS:
             raise click.BadParameter(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", param_hint="--to")
-    err = click.get_text_stream("stderr")
     progress = None
     status = None
-    if not quiet and err.isatty():
+    if not quiet and sys.stderr.isatty():
         from rich.console import Console
 
         status = Console(stderr=True).status("reading the book")

@@ -349,6 +349,34 @@ def theme_environment(book_root: Path) -> jinja2.Environment:
     )
 
 
+def render_template(env: jinja2.Environment, name: str, book_root: Path, **context: Any) -> str:
+    """Render a theme template; a broken template is a user error at its file and line."""
+    from .errors import Diagnostic, FolioError
+
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise FolioError(Diagnostic(_shown_path(exc.filename or name, book_root), exc.lineno, f"template error: {exc.message}")) from None
+    except jinja2.TemplateNotFound as exc:
+        raise FolioError(Diagnostic(name, None, f"template '{exc.name}' not found")) from None
+    except jinja2.UndefinedError as exc:
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xhtml", ".css"))]
+        where, line = (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
+        raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc.message}")) from None
+
+
+def _shown_path(filename: str, book_root: Path) -> str:
+    path = Path(filename)
+    for base in (book_root, THEME_ROOT):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return filename
+
+
 def theme_styles(book_root: Path, output: str) -> list[Path]:
     """CSS files in cascade order: the default theme's, then the book's styles/*.css."""
     files = [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]

@@ -25,7 +25,7 @@ from ..context import build_time, chapter_entry, labels, metadata, note_entries,
 from ..errors import Reporter
 from ..model import Book
 from ..paths import atomic_write
-from ..render import Links, Renderer, theme_environment, theme_styles
+from ..render import render_template, Links, Renderer, theme_environment, theme_styles
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
@@ -124,10 +124,10 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         cover_image.content = book.cover.path.read_bytes()
         out.add_item(cover_image)
         out.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
-        cover_html = env.get_template("epub/cover.xhtml").render(meta=meta, words=words, cover={"src": book.cover.key})
+        cover_html = render_template(env, "epub/cover.xhtml", book.root, meta=meta, words=words, cover={"src": book.cover.key})
         spine.append(document("cover", "cover.xhtml", cover_html))
         landmarks.append({"type": "cover", "href": "cover.xhtml", "title": words["cover"]})
-    spine.append(document("titlepage", "titlepage.xhtml", env.get_template("epub/titlepage.xhtml").render(meta=meta, words=words)))
+    spine.append(document("titlepage", "titlepage.xhtml", render_template(env, "epub/titlepage.xhtml", book.root, meta=meta, words=words)))
     landmarks.append({"type": "titlepage", "href": "titlepage.xhtml", "title": words["title_page"]})
     for asset in book.assets.values():
         if asset is book.cover:
@@ -137,11 +137,10 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     toc: list[dict[str, Any]] = []
     ncx: list[Any] = []
-    chapter_template = env.get_template("epub/chapter.xhtml")
     for chapter in book.chapters:
         entry = chapter_entry(chapter, renderer)
         name = chapter_files[chapter.index]
-        html = chapter_template.render(meta=meta, words=words, chapter=entry)
+        html = render_template(env, "epub/chapter.xhtml", book.root, meta=meta, words=words, chapter=entry)
         spine.append(document(f"c-{chapter.slug}", name, html, _properties(html)))
         children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2]
         toc.append({"href": name, "html": entry["toc_html"], "children": children})
@@ -149,7 +148,6 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     first_body = next((c for c in book.chapters if c.role == "bodymatter"), book.chapters[0])
     landmarks.append({"type": "bodymatter", "href": chapter_files[first_body.index], "title": words["start"]})
 
-    notes_template = env.get_template("epub/notes.xhtml")
     note_toc: list[dict[str, str]] = []
     for chapter in book.chapters:
         if not chapter.notes:
@@ -157,7 +155,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         name = notes_files[chapter.index]
         group = {"id": f"notes-{chapter.slug}", "title": note_group_title(chapter, words), "first": not note_toc,
                  "notes": note_entries(chapter, renderer, NOTES_BACKLINK)}
-        html = notes_template.render(meta=meta, words=words, group=group)
+        html = render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)
         spine.append(document(f"n-{chapter.slug}", name, html, _properties(html)))
         note_toc.append({"href": name, "html": _escape(group["title"])})
     if note_toc:
@@ -166,7 +164,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         landmarks.append({"type": "endnotes", "href": note_toc[0]["href"], "title": words["notes"]})
 
     landmarks.insert(1 if book.cover else 0, {"type": "toc", "href": "nav.xhtml", "title": words["contents"]})
-    nav_html = env.get_template("epub/nav.xhtml").render(meta=meta, words=words, toc=toc, landmarks=landmarks)
+    nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks)
     nav = document("nav", "nav.xhtml", nav_html, ["nav"])
     spine.insert(2 if book.cover else 1, nav)
     out.add_item(epub.EpubNcx(uid="ncx"))

@@ -25,7 +25,7 @@ from ..context import chapter_entry, labels, metadata, note_entries, note_group_
 from ..errors import Reporter
 from ..model import Book
 from ..paths import MAX_FILE_BYTES, atomic_write, is_inside
-from ..render import DEFAULT_STYLES, Links, Renderer, theme_environment, theme_styles
+from ..render import render_template, DEFAULT_STYLES, Links, Renderer, theme_environment, theme_styles
 
 # Margins in inches for a 6 x 9 in page, scaled with the trim's width.
 BASE_MARGINS = {"top": 0.75, "bottom": 0.8, "inner": 0.85, "outer": 0.6}
@@ -99,8 +99,8 @@ def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
     ]
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), "")
     env = theme_environment(book.root)
-    return env.get_template("print/book.html").render(
-        meta=metadata(book), words=words, chapters=chapters, note_groups=groups,
+    return render_template(
+        env, "print/book.html", book.root, meta=metadata(book), words=words, chapters=chapters, note_groups=groups,
         first_body_id=first_body, folio_version=__version__,
     )
 
@@ -139,7 +139,7 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
     fetcher = _fetcher_class()(roots, refused)
     font_config = FontConfiguration()
     env = theme_environment(book.root)
-    geometry_css = env.get_template("print/page.css").render(**page_geometry(book))
+    geometry_css = render_template(env, "print/page.css", book.root, **page_geometry(book))
     stylesheets = [weasyprint.CSS(string=geometry_css, font_config=font_config, url_fetcher=fetcher)]
     for css in theme_styles(book.root, "print"):
         stylesheets.append(weasyprint.CSS(filename=str(css), font_config=font_config, url_fetcher=fetcher))

@@ -1,0 +1,17 @@
+# The two commands of the README's Quick start, and a few more.
+.PHONY: book test setup bench clean
+
+book:            ## build book/ into dist/ (sets everything up first)
+	scripts/setup.sh
+	.venv/bin/python build.py
+
+test:            ## run the test suite (installs what the tests need first)
+	scripts/setup.sh --test
+	.venv/bin/python -m pytest
+
+bench:           ## folio against pandoc on the corpus
+	scripts/setup.sh --test
+	.venv/bin/python bench/bench.py
+
+clean:
+	rm -rf dist .pytest_cache

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Set up folio on this machine: system libraries, a virtual environment, the package.
+#   scripts/setup.sh          what building needs (Pango for WeasyPrint, HarfBuzz subsetting)
+#   scripts/setup.sh --test   also what the tests need (Java for EPUBCheck, the test extras)
+# Installs missing Debian packages when run as root; otherwise says which to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-build}
+python=${PYTHON:-python3}
+"$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || {
+  echo "folio needs Python 3.11 or newer; $python is $("$python" --version 2>&1)" >&2; exit 1; }
+
+missing=()
+has_lib() { "$python" -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('$1') else 1)"; }
+has_lib pango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+has_lib harfbuzz-subset || missing+=(libharfbuzz-subset0)
+if [ "$mode" = "--test" ]; then
+  command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "folio needs these system packages: ${missing[*]}" >&2
+    echo "install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+extras=""
+[ "$mode" = "--test" ] && extras="[test]"
+stamp=".venv/.folio-installed$extras"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e ".$extras"
+  touch "$stamp"
+fi

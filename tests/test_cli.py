@@ -1,0 +1,137 @@
+"""The command line, in process: exit codes, messages without tracebacks, outputs kept safe."""
+
+from __future__ import annotations
+
+import hashlib
+
+from click.testing import CliRunner
+
+from folio import __version__
+from folio.cli import main
+
+GOOD = {"01.md": "# One\n\nHello[^1].\n\n[^1]: A note.\n"}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_build_writes_pdf_and_epub_named_from_the_title(make_book, tmp_path):
+    root = make_book(GOOD)
+    result = run("build", str(root), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "test-book.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (tmp_path / "out" / "test-book.epub").read_bytes()[:2] == b"PK"
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+
+
+def test_default_output_folder_is_dist_inside_the_book(make_book):
+    root = make_book(GOOD)
+    result = run("build", str(root), "--to", "epub", "-q")
+    assert result.exit_code == 0, result.output
+    assert (root / "dist" / "test-book.epub").is_file()
+    assert result.stdout == ""
+
+
+def test_html_output_is_self_contained(make_book, tmp_path):
+    root = make_book(GOOD)
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "test-book.html").read_text(encoding="utf-8")
+    assert "<style>" in html and "Hello" in html and 'href="#one-note-1"' in html
+
+
+def test_user_error_exits_1_with_file_and_line_and_no_traceback(make_book, tmp_path):
+    root = make_book({"01.md": "# One\n\nSee [x](#nowhere).\n"})
+    result = run("build", str(root), "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"{root.as_posix()}/chapters/01.md:3: link to '#nowhere': no such id in the book" in result.output
+    assert "Traceback" not in result.output
+    assert "1 error; nothing was written" in result.output
+
+
+def test_usage_errors_exit_2(make_book):
+    root = make_book(GOOD)
+    assert run("build", str(root), "--to", "docx").exit_code == 2
+    assert run("build", str(root), "--bogus").exit_code == 2
+
+
+def test_failed_build_leaves_the_last_good_outputs_untouched(make_book, tmp_path):
+    root = make_book(GOOD)
+    out = tmp_path / "out"
+    assert run("build", str(root), "-o", str(out), "-q").exit_code == 0
+    before = {p.name: digest(p) for p in out.iterdir() if p.is_file()}
+    assert set(before) == {"test-book.pdf", "test-book.epub"}
+    (root / "chapters" / "01.md").write_text("# One\n\n![missing](images/nope.png)\n")
+    result = run("build", str(root), "-o", str(out), "-q")
+    assert result.exit_code == 1
+    assert {p.name: digest(p) for p in out.iterdir() if p.is_file()} == before
+
+
+def test_strict_fails_on_warnings_after_building(make_book, tmp_path):
+    root = make_book({"01.md": "# One\n\nText.\n\n[^unused]: never called\n"})
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "epub", "--strict")
+    assert result.exit_code == 1
+    assert "chapters/01.md:5: warning: footnote [^unused] is defined but never called" in result.output
+    assert (tmp_path / "test-book.epub").is_file()
+    assert run("build", str(root), "-o", str(tmp_path), "--to", "epub").exit_code == 0
+
+
+def test_warnings_can_be_silenced_in_book_yaml(make_book, tmp_path):
+    yaml = "title: T\nidentifier: urn:x:1\nlint:\n  ignore: [note-unused]\nchapters: [chapters/01.md]\n"
+    root = make_book({"01.md": "# One\n\nText.\n\n[^unused]: never called\n"}, yaml)
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "epub", "--strict")
+    assert result.exit_code == 0, result.output
+    assert "warning:" not in result.output
+
+
+def test_epub_needs_an_identifier(make_book, tmp_path):
+    root = make_book(GOOD, "title: T\nchapters: [chapters/01.md]\n")
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "epub")
+    assert result.exit_code == 1
+    assert "an EPUB needs an identifier: add 'identifier: urn:uuid:" in result.output
+    assert run("build", str(root), "-o", str(tmp_path), "--to", "pdf", "-q").exit_code == 0
+
+
+def test_builds_are_byte_identical(make_book, tmp_path, monkeypatch):
+    root = make_book(GOOD)
+    for name in ("a", "b"):
+        assert run("build", str(root), "-o", str(tmp_path / name), "--no-cache", "-q").exit_code == 0
+    for output in ("test-book.pdf", "test-book.epub"):
+        assert digest(tmp_path / "a" / output) == digest(tmp_path / "b" / output)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert run("build", str(root), "-o", str(tmp_path / "c"), "-q").exit_code == 0
+    assert run("build", str(root), "-o", str(tmp_path / "d"), "-q").exit_code == 0
+    assert digest(tmp_path / "c" / "test-book.pdf") == digest(tmp_path / "d" / "test-book.pdf")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "c" / "test-book.epub") as archive:
+        assert b"<meta property=\"dcterms:modified\">2023-11-14T22:13:20Z</meta>" in archive.read("EPUB/content.opf")
+        assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_book_templates_override_the_theme(make_book, tmp_path):
+    template = '{% extends "default/print/book.html" %}{% block halftitle %}<section class="halftitle"><p class="halftitle-title">OVERRIDDEN</p></section>{% endblock %}'
+    root = make_book(GOOD, extra={"templates/print/book.html": template, "styles/extra.css": "p { color: #123456; }"})
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "html")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "test-book.html").read_text(encoding="utf-8")
+    assert "OVERRIDDEN" in html and "#123456" in html
+
+
+def test_template_syntax_error_names_file_and_line(make_book, tmp_path):
+    root = make_book(GOOD, extra={"templates/print/book.html": "line one\n{% if %}\n"})
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "pdf")
+    assert result.exit_code == 1
+    assert "templates/print/book.html:2:" in result.output
+    assert "Traceback" not in result.output
