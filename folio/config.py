@@ -41,7 +41,7 @@ TRIMS: dict[str, tuple[float, float]] = {
 }
 _UNITS = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}
 
-# key -> (kind, description). Kinds: str, strlist, date, path, pathlist, chapters, trim, lint.
+# key -> (kind, description). Kinds: str, strlist, bool, date, path, pathlist, chapters, trim, lint.
 KEYS: dict[str, tuple[str, str]] = {
     "title": ("str", "The book's title (required)."),
     "subtitle": ("str", "A subtitle, shown on the title page."),
@@ -59,7 +59,10 @@ KEYS: dict[str, tuple[str, str]] = {
     "keywords": ("strlist", "Further PDF keywords."),
     "cover-image": ("path", "The cover picture, inside the book folder (JPEG or PNG)."),
     "bibliography": ("pathlist", "Bibliography file or files (.bib, .json, .yaml)."),
-    "csl": ("str", "Citation style: a bundled style name or a .csl file inside the book."),
+    "csl": ("str", "Citation style: a bundled style name (chicago-notes-bibliography, the default; apa; modern-language-association; ...) or a .csl file inside the book."),
+    "nocite": ("strlist", "Bibliography entries to list although not cited: keys, or '*' for all."),
+    "citations-per-chapter": ("bool", "true: every chapter starts again with full first citations (Chicago's advice for books). Default false."),
+    "bibliography-title": ("str", "The heading of the bibliography (default: Bibliography for note styles, References otherwise)."),
     "chapters": ("chapters", "Reading order: file paths, or {file, role} with role frontmatter|bodymatter|backmatter."),
     "trim": ("trim", "Print trim size: 5x8, 5.5x8.5, 6x9 (default), 7x10, a5, ..., or '150mm x 220mm'."),
     "lint": ("lint", "Diagnostics settings: {ignore: [warning-code, ...]}."),
@@ -96,6 +99,9 @@ class Config:
     cover_image: Path | None = None
     bibliography: tuple[Path, ...] = ()
     csl: str = ""
+    nocite: tuple[str, ...] = ()
+    citations_per_chapter: bool = False
+    bibliography_title: str = ""
     trim: tuple[float, float] = TRIMS["6x9"]
     lint_ignore: frozenset[str] = frozenset()
     lines: dict[str, int] = field(default_factory=dict, compare=False)
@@ -323,12 +329,19 @@ def load_config(root: Path) -> Config:
             value = tuple(p for p in paths if p is not None)
         elif kind == "chapters":
             value = _parse_chapters(value_node, root, problems)
+        elif kind == "bool":
+            value = _scalar(value_node, problems)
+            if not isinstance(value, bool):
+                problems.add(_line(value_node), f"'{key}' must be true or false")
+                value = None
         elif kind == "trim":
             value = _parse_trim(value_node, problems)
         else:
             value = _parse_lint(value_node, problems)
         if value is not None:
             values[key.replace("-", "_")] = value
+    if "nocite" in values:
+        values["nocite"] = tuple(k.lstrip("@") for k in values["nocite"])
     for key in REQUIRED:
         if key not in lines:
             problems.add(1, f"required key '{key}' is missing")

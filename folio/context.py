@@ -19,19 +19,23 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {"contents": "Contents", "notes": "Notes", "chapter": "Chapter", "translated_by": "Translated by",
            "edited_by": "Edited by", "illustrated_by": "Illustrated by", "cover": "Cover", "title_page": "Title Page",
            "copyright": "Copyright", "start": "Start of text", "back_to_text": "Back to text", "note": "Note",
-           "notes_to": "Notes to", "figures": "List of Illustrations", "landmarks": "Landmarks", "published_by": "Published by"},
+           "notes_to": "Notes to", "figures": "List of Illustrations", "landmarks": "Landmarks", "published_by": "Published by",
+           "bibliography": "Bibliography", "references": "References"},
     "fr": {"contents": "Table des matières", "notes": "Notes", "chapter": "Chapitre", "translated_by": "Traduit par",
            "edited_by": "Édité par", "illustrated_by": "Illustré par", "cover": "Couverture", "title_page": "Page de titre",
            "copyright": "Droits", "start": "Début du texte", "back_to_text": "Retour au texte", "note": "Note",
-           "notes_to": "Notes du", "figures": "Table des illustrations", "landmarks": "Repères", "published_by": "Publié par"},
+           "notes_to": "Notes du", "figures": "Table des illustrations", "landmarks": "Repères", "published_by": "Publié par",
+           "bibliography": "Bibliographie", "references": "Références"},
     "de": {"contents": "Inhalt", "notes": "Anmerkungen", "chapter": "Kapitel", "translated_by": "Übersetzt von",
            "edited_by": "Herausgegeben von", "illustrated_by": "Illustriert von", "cover": "Umschlag", "title_page": "Titelseite",
            "copyright": "Impressum", "start": "Textbeginn", "back_to_text": "Zurück zum Text", "note": "Anmerkung",
-           "notes_to": "Anmerkungen zu", "figures": "Abbildungsverzeichnis", "landmarks": "Orientierung", "published_by": "Verlag"},
+           "notes_to": "Anmerkungen zu", "figures": "Abbildungsverzeichnis", "landmarks": "Orientierung", "published_by": "Verlag",
+           "bibliography": "Bibliographie", "references": "Literatur"},
     "es": {"contents": "Índice", "notes": "Notas", "chapter": "Capítulo", "translated_by": "Traducción de",
            "edited_by": "Edición de", "illustrated_by": "Ilustraciones de", "cover": "Cubierta", "title_page": "Portada",
            "copyright": "Créditos", "start": "Comienzo del texto", "back_to_text": "Volver al texto", "note": "Nota",
-           "notes_to": "Notas de", "figures": "Índice de ilustraciones", "landmarks": "Puntos de referencia", "published_by": "Publicado por"},
+           "notes_to": "Notas de", "figures": "Índice de ilustraciones", "landmarks": "Puntos de referencia", "published_by": "Publicado por",
+           "bibliography": "Bibliografía", "references": "Referencias"},
 }
 # epub:type and DPUB-ARIA role of front and back matter, by a word in the chapter's id or classes
 SECTION_SEMANTICS: dict[str, tuple[str, str]] = {
@@ -42,6 +46,7 @@ SECTION_SEMANTICS: dict[str, tuple[str, str]] = {
     "acknowledgments": ("acknowledgments", "doc-acknowledgments"), "acknowledgements": ("acknowledgments", "doc-acknowledgments"),
     "glossary": ("glossary", "doc-glossary"), "colophon": ("colophon", "doc-colophon"),
     "conclusion": ("conclusion", "doc-conclusion"), "epigraph": ("epigraph", "doc-epigraph"),
+    "bibliography": ("bibliography", "doc-bibliography"),
 }
 _LABELLED_TITLE = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|Capítulo)\s+)?(?:[IVXLCDM]+|\d+))[:.]\s+(\S.*)$")
 _LABELLED_HTML = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|Capítulo)\s+)?(?:[IVXLCDM]+|\d+))[:.]\s+")

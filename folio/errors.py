@@ -21,6 +21,7 @@ WARNING_CODES: dict[str, str] = {
     "raw-html-removed": "raw HTML that folio removed (scripts, event handlers, forms, unknown tags)",
     "raw-format-dropped": "a raw block or inline for another format (LaTeX, ...) that HTML outputs cannot show",
     "heading-level-skipped": "a heading that skips a level (## followed by ####)",
+    "citation-unused": "a bibliography entry no citation uses (add it to nocite: to list it anyway)",
     "pandoc-warning": "a warning from pandoc's Markdown reader",
     "font-missing-glyph": "a character that no font of the theme can draw",
     "pdf-layout": "a problem WeasyPrint reported while laying out the PDF",

@@ -79,6 +79,7 @@ class Chapter:
     ids: set[str] = field(default_factory=set)
     slug: str = ""  # file stem for per-chapter outputs (EPUB)
     has_raw_inline: bool = False  # raw inline tags: the rendered markup is re-balanced
+    generated: bool = False  # made by folio (the bibliography): placed after the notes
 
     def line_of(self, needle: str, default: int | None = 1) -> int | None:
         """The first source line containing `needle`: where a diagnostic points."""
@@ -110,3 +111,13 @@ class Book:
 
     def chapters_in(self, role: str) -> list[Chapter]:
         return [c for c in self.chapters if c.role == role]
+
+    @property
+    def text_chapters(self) -> list[Chapter]:
+        """The author's chapters, in reading order (before the notes)."""
+        return [c for c in self.chapters if not c.generated]
+
+    @property
+    def after_notes(self) -> list[Chapter]:
+        """Sections folio generates that follow the notes (the bibliography)."""
+        return [c for c in self.chapters if c.generated]

@@ -79,6 +79,7 @@ class Renderer:
         self.links = links
         self.quotes = quotes_for(book.config.lang)
         self.chapter: Chapter | None = None
+        self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
         self.block_handlers: dict[str, Callable[[Any], str]] = {
             "Para": lambda c: f"<p>{self.inlines(c)}</p>\n",
             "Plain": self.inlines,
@@ -290,9 +291,13 @@ class Renderer:
 
     def _link(self, c: list[Any]) -> str:
         attr, inlines, (url, title) = c
-        text = self.inlines(inlines)
-        if not url:
-            return text
+        if self._in_link or not url:
+            return self.inlines(inlines)
+        self._in_link = True
+        try:
+            text = self.inlines(inlines)
+        finally:
+            self._in_link = False
         href = self.links.href(url[1:]) if url.startswith("#") else url
         title_attr = f' title="{esc(title)}"' if title else ""
         return f'<a{self.attrs(attr)} href="{esc(href)}"{title_attr}>{text}</a>'
@@ -312,6 +317,8 @@ class Renderer:
 
     def _note_ref(self, number: int) -> str:
         note = self.chapter.notes[number - 1]
+        if self._in_link:
+            return f'<sup class="noteref" id="{esc(note.ref_id)}">{number}</sup>'
         return (
             f'<a class="noteref" id="{esc(note.ref_id)}" href="{esc(self.links.href(note.id))}" '
             f'epub:type="noteref" role="doc-noteref">{number}</a>'

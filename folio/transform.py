@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import images
+from . import cite, images
 from .ast import attr_of, iter_inlines, pandoc_identifier, stringify
 from .config import Config
 from .errors import Reporter
@@ -29,11 +29,15 @@ EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
+    bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
     explicit: dict[str, tuple[Chapter, int | None]] = {}
     for chapter, ast in chapters:
         _take_title(chapter, ast, report)
         _collect_explicit_ids(chapter, explicit, book, report)
+    if bibliography:
+        book.chapters.append(_bibliography_chapter(config, bibliography, len(book.chapters)))
+        _collect_explicit_ids(book.chapters[-1], explicit, book, report)
     body_number = 0
     for chapter in book.chapters:
         if chapter.role == "bodymatter" and "unnumbered" not in chapter.classes:
@@ -42,10 +46,12 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     taken = set(book.id_chapter)
     slugs: set[str] = set()
     for chapter in book.chapters:
-        chapter.slug = _unique(pandoc_identifier(Path(chapter.source).stem) if chapter.source else "chapter", slugs)
+        stem = chapter.id if chapter.generated else Path(chapter.source).stem
+        chapter.slug = _unique(re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter", slugs)
         _number_headings(chapter, taken, book, report)
         _check_figures_and_images(chapter, book, report)
-        _sanitise(chapter, report)
+        if not chapter.generated:
+            _sanitise(chapter, report)
         _extract_notes(chapter, taken, book, report)
     for chapter in book.chapters:
         _check_links(chapter, book, report)
@@ -57,6 +63,18 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         except images.ImageError as exc:
             report.error("book.yaml", config.line_of("cover-image"), f"cover-image: {exc}")
     return book
+
+
+def _bibliography_chapter(config: Config, blocks: list[Any], index: int) -> Chapter:
+    from .context import labels
+
+    words = labels(config.lang)
+    style = cite.resolve_style(config, Reporter())
+    title = config.bibliography_title or (words["bibliography"] if style and cite.style_is_note(style) else words["references"])
+    source = config.bibliography[0].relative_to(config.root).as_posix()
+    chapter = Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",
+                      title=[{"t": "Str", "c": title}], title_text=title, classes=["bibliography"], blocks=blocks, generated=True)
+    return chapter
 
 
 def _unique(base: str, taken: set[str]) -> str:

@@ -69,7 +69,7 @@ def test_page_labels_match_printed_folios(any_built, probes):
 
 def test_outline_lists_contents_chapters_and_notes(any_built, probes):
     book = any_built.book
-    expected = ["Contents", *[c.title_text for c in book.chapters]] + (["Notes"] if book.note_count else [])
+    expected = ["Contents", *[c.title_text for c in book.text_chapters]] + (["Notes"] if book.note_count else []) + [c.title_text for c in book.after_notes]
     assert probes(any_built).outline_titles() == expected
 
 

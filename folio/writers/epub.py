@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import build_time, chapter_entry, labels, metadata, note_entries, note_group_title
 from ..errors import Reporter
-from ..model import Book
+from ..model import Book, Chapter
 from ..paths import atomic_write
 from ..render import render_template, Links, Renderer, theme_environment, theme_styles
 
@@ -137,7 +137,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     toc: list[dict[str, Any]] = []
     ncx: list[Any] = []
-    for chapter in book.chapters:
+    def add_chapter(chapter: Chapter) -> None:
         entry = chapter_entry(chapter, renderer)
         name = chapter_files[chapter.index]
         html = render_template(env, "epub/chapter.xhtml", book.root, meta=meta, words=words, chapter=entry)
@@ -145,6 +145,11 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2]
         toc.append({"href": name, "html": entry["toc_html"], "children": children})
         ncx.append(epub.Link(name, chapter.title_text, f"ncx-{chapter.slug}"))
+        if entry["epub_type"] == "bibliography":
+            landmarks.append({"type": "bibliography", "href": name, "title": chapter.title_text})
+
+    for chapter in book.text_chapters:
+        add_chapter(chapter)
     first_body = next((c for c in book.chapters if c.role == "bodymatter"), book.chapters[0])
     landmarks.append({"type": "bodymatter", "href": chapter_files[first_body.index], "title": words["start"]})
 
@@ -163,6 +168,8 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         ncx.append(epub.Link(note_toc[0]["href"], words["notes"], "ncx-notes"))
         landmarks.append({"type": "endnotes", "href": note_toc[0]["href"], "title": words["notes"]})
 
+    for chapter in book.after_notes:
+        add_chapter(chapter)
     landmarks.insert(1 if book.cover else 0, {"type": "toc", "href": "nav.xhtml", "title": words["contents"]})
     nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks)
     nav = document("nav", "nav.xhtml", nav_html, ["nav"])

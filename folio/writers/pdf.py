@@ -91,7 +91,8 @@ def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
     src = src or (lambda key: book.assets[key].path.as_uri())
     renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False))
     words = labels(book.config.lang)
-    chapters = [chapter_entry(c, renderer) for c in book.chapters]
+    chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
+    after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
     groups = [
         {"chapter_id": c.id, "title": note_group_title(c, words), "notes": note_entries(c, renderer, "")}
         for c in book.chapters
@@ -100,7 +101,7 @@ def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), "")
     env = theme_environment(book.root)
     return render_template(
-        env, "print/book.html", book.root, meta=metadata(book), words=words, chapters=chapters, note_groups=groups,
+        env, "print/book.html", book.root, meta=metadata(book), words=words, chapters=chapters, after_notes=after_notes, note_groups=groups,
         first_body_id=first_body, folio_version=__version__,
     )
 
