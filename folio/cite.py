@@ -190,7 +190,7 @@ def _run_citeproc(blocks: list[Any], meta: dict[str, Any], config: Config, style
 def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> list[Any]:
     """Render every citation in place; return the bibliography's blocks ([] when none)."""
     asts = [ast for _, ast in chapters]
-    keys = cited_keys(asts)
+    keys = cited_keys([ast for chapter, ast in chapters if "@" in chapter.text])
     if not keys and not config.nocite:
         if config.bibliography:
             _warn_unused(read_bibliography(config, report), set(), report)

@@ -150,16 +150,18 @@ def chapter_entry(chapter: Chapter, renderer: Renderer, body: bool = True) -> di
     }
 
 
-def note_entries(chapter: Chapter, renderer: Renderer, backlink: str) -> list[dict[str, Any]]:
-    """A chapter's notes for a template; `backlink` is a format string with {href}, {number}."""
+def note_entries(chapter: Chapter, renderer: Renderer, backlink: str = "", lead: str = "") -> list[dict[str, Any]]:
+    """A chapter's notes for a template. `backlink` (end of the note) and `lead` (its start)
+    are format strings with {href} (the call), {id} (the note) and {number}."""
     entries = []
     for note in chapter.notes:
         href = renderer.links.href(note.ref_id)
-        link = backlink.format(href=esc(href), number=note.number) if backlink else ""
+        values = {"href": esc(href), "id": esc(note.id), "number": note.number}
         entries.append({
             "number": note.number,
             "id": note.id,
             "ref_href": href,
-            "html": renderer.note_body(chapter, note, link),
+            "html": renderer.note_body(chapter, note, backlink.format(**values) if backlink else "",
+                                       lead.format(**values) if lead else ""),
         })
     return entries

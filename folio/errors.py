@@ -73,7 +73,9 @@ class Reporter:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
-        self.items.append(Diagnostic(path, line, message, column=column))
+        diag = Diagnostic(path, line, message, column=column)
+        if diag not in self.items:
+            self.items.append(diag)
 
     def warn(self, code: str, path: str, line: int | None, message: str) -> None:
         if code not in WARNING_CODES:

@@ -26,9 +26,12 @@ def checked_asset(key: str, path: Path) -> Asset:
         raise ImageError("the file is empty")
     if path.suffix.lower() == ".svg" or data.lstrip()[:5] in (b"<?xml", b"<svg ", b"<svg>"):
         return _svg_asset(key, path, data)
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # WeasyPrint turns this on for the whole process when imported; folio's check must see truncation.
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with Image.open(path) as image:
             fmt = image.format or ""
@@ -44,6 +47,8 @@ def checked_asset(key: str, path: Path) -> Asset:
         raise ImageError("not an image Pillow can read (use JPEG, PNG, GIF, WebP or SVG)") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"the image is damaged: {exc}") from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     if fmt not in MEDIA_TYPES:
         raise ImageError(f"{fmt or 'this'} images are not supported (use JPEG, PNG, GIF, WebP or SVG)")
     return Asset(key, path, MEDIA_TYPES[fmt], width, height)

@@ -133,10 +133,12 @@ class Renderer:
             return self.inlines(chapter.title)
         return self.inlines([i for i in chapter.title if i.get("t") != "NoteRef"])
 
-    def note_body(self, chapter: Chapter, note: Note, backlink: str = "") -> str:
-        """A note's blocks, with `backlink` markup placed at the end of its last paragraph."""
+    def note_body(self, chapter: Chapter, note: Note, backlink: str = "", lead: str = "") -> str:
+        """A note's blocks: `lead` markup opens its first paragraph, `backlink` ends its last."""
         self.chapter = chapter
         html = self.blocks(note.blocks).rstrip()
+        if lead:
+            html = html[:3] + lead + html[3:] if html.startswith("<p>") else f"<p>{lead}</p>\n{html}"
         if backlink:
             if html.endswith("</p>"):
                 html = html[: -len("</p>")] + f" {backlink}</p>"

@@ -31,13 +31,14 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     """Assemble the Book from read chapters; report every problem found."""
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
-    explicit: dict[str, tuple[Chapter, int | None]] = {}
     for chapter, ast in chapters:
         _take_title(chapter, ast, report)
-        _collect_explicit_ids(chapter, explicit, book, report)
     if bibliography:
         book.chapters.append(_bibliography_chapter(config, bibliography, len(book.chapters)))
-        _collect_explicit_ids(book.chapters[-1], explicit, book, report)
+    surveys = [survey(chapter) for chapter in book.chapters]
+    explicit: dict[str, tuple[Chapter, int | None]] = {}
+    for chapter, found in zip(book.chapters, surveys):
+        _collect_explicit_ids(chapter, found, explicit, book, report)
     body_number = 0
     for chapter in book.chapters:
         if chapter.role == "bodymatter" and "unnumbered" not in chapter.classes:
@@ -45,16 +46,16 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
             chapter.number = body_number
     taken = set(book.id_chapter)
     slugs: set[str] = set()
-    for chapter in book.chapters:
+    for chapter, found in zip(book.chapters, surveys):
         stem = chapter.id if chapter.generated else Path(chapter.source).stem
         chapter.slug = _unique(re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter", slugs)
-        _number_headings(chapter, taken, book, report)
-        _check_figures_and_images(chapter, book, report)
+        _number_headings(chapter, found, taken, book, report)
+        _check_figures_and_images(chapter, found, book, report)
         if not chapter.generated:
-            _sanitise(chapter, report)
-        _extract_notes(chapter, taken, book, report)
-    for chapter in book.chapters:
-        _check_links(chapter, book, report)
+            _sanitise(chapter, found, report)
+        _extract_notes(chapter, found, taken, book, report)
+    for chapter, found in zip(book.chapters, surveys):
+        _check_links(chapter, found, book, report)
     if config.cover_image is not None:
         key = _asset_key(config.cover_image, config.root)
         try:
@@ -63,6 +64,23 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         except images.ImageError as exc:
             report.error("book.yaml", config.line_of("cover-image"), f"cover-image: {exc}")
     return book
+
+
+Survey = dict[str, list[dict[str, Any]]]
+SURVEYED = frozenset({"Header", "Image", "Figure", "Link", "Note", "RawBlock", "RawInline", "Div", "Span", "Code", "CodeBlock", "Table"})
+ID_BEARING = ("Header", "Div", "Span", "Code", "CodeBlock", "Link", "Image", "Figure", "Table")
+
+
+def survey(chapter: Chapter) -> Survey:
+    """One walk over a chapter (title first, notes included): the nodes each check needs, in reading order."""
+    found: Survey = {kind: [] for kind in SURVEYED | {"Str"}}
+    for node in iter_inlines([chapter.title, chapter.blocks]):
+        kind = node["t"]
+        if kind in SURVEYED:
+            found[kind].append(node)
+        elif kind == "Str" and "[^" in node["c"]:
+            found["Str"].append(node)
+    return found
 
 
 def _bibliography_chapter(config: Config, blocks: list[Any], index: int) -> Chapter:
@@ -135,14 +153,12 @@ def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _collect_explicit_ids(chapter: Chapter, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
+def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
     """Ids the author wrote must be unique across the whole book."""
-    found: list[str] = [chapter.id] if chapter.id else []
-    for node in iter_inlines(chapter.blocks):
-        attr = attr_of(node)
-        if attr and attr[0]:
-            found.append(attr[0])
-    for ident in found:
+    idents: list[str] = [chapter.id] if chapter.id else []
+    for kind in ID_BEARING:
+        idents += [attr[0] for attr in map(attr_of, found[kind]) if attr and attr[0]]
+    for ident in idents:
         line = chapter.line_of(f"#{ident}")
         if ident in explicit:
             other, other_line = explicit[ident]
@@ -154,16 +170,14 @@ def _collect_explicit_ids(chapter: Chapter, explicit: dict[str, tuple[Chapter, i
         chapter.ids.add(ident)
 
 
-def _number_headings(chapter: Chapter, taken: set[str], book: Book, report: Reporter) -> None:
+def _number_headings(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
     """Give every heading an id (pandoc's algorithm, made unique) and check levels."""
     if not chapter.id:
         chapter.id = _unique(pandoc_identifier(chapter.title_text), taken)
         book.id_chapter[chapter.id] = chapter.index
         chapter.ids.add(chapter.id)
     previous = 1
-    for node in iter_inlines(chapter.blocks):
-        if node["t"] != "Header":
-            continue
+    for node in found["Header"]:
         level, attr, inlines = node["c"]
         text = stringify(inlines).strip()
         if not attr[0]:
@@ -176,37 +190,21 @@ def _number_headings(chapter: Chapter, taken: set[str], book: Book, report: Repo
         chapter.headings.append(Heading(level, attr[0], text, inlines))
 
 
-def _extract_notes(chapter: Chapter, taken: set[str], book: Book, report: Reporter) -> None:
-    """Number notes in reading order; replace each Note by a NoteRef."""
-    prefix = chapter.id
-
-    def visit(item: Any) -> None:
-        if isinstance(item, list):
-            for index, child in enumerate(item):
-                if isinstance(child, dict) and child.get("t") == "Note":
-                    number = len(chapter.notes) + 1
-                    note_id = _unique(f"{prefix}-note-{number}", taken)
-                    ref_id = _unique(f"{prefix}-noteref-{number}", taken)
-                    for ident in (note_id, ref_id):
-                        book.id_chapter[ident] = chapter.index
-                        chapter.ids.add(ident)
-                    note = Note(number, note_id, ref_id, child["c"])
-                    chapter.notes.append(note)
-                    item[index] = {"t": "NoteRef", "c": number}
-                    visit(note.blocks)
-                else:
-                    visit(child)
-        elif isinstance(item, dict):
-            if item.get("t") == "Str" and "[^" in item["c"]:
-                match = _UNDEFINED_NOTE_RE.search(item["c"])
-                if match:
-                    report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined")
-            content = item.get("c")
-            if isinstance(content, (list, dict)):
-                visit(content)
-
-    visit(chapter.title)
-    visit(chapter.blocks)
+def _extract_notes(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
+    """Number notes in reading order; turn each Note node into a NoteRef in place."""
+    for node in found["Note"]:
+        number = len(chapter.notes) + 1
+        note_id = _unique(f"{chapter.id}-note-{number}", taken)
+        ref_id = _unique(f"{chapter.id}-noteref-{number}", taken)
+        for ident in (note_id, ref_id):
+            book.id_chapter[ident] = chapter.index
+            chapter.ids.add(ident)
+        chapter.notes.append(Note(number, note_id, ref_id, node["c"]))
+        node["t"], node["c"] = "NoteRef", number
+    for node in found["Str"]:
+        match = _UNDEFINED_NOTE_RE.search(node["c"])
+        if match:
+            report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined")
 
 
 def _asset_key(path: Path, root: Path) -> str:
@@ -236,80 +234,66 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) ->
     return key
 
 
-def _check_figures_and_images(chapter: Chapter, book: Book, report: Reporter) -> None:
+def _check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
+    for node in found["Image"]:
+        target = node["c"][2]
+        target[0] = _image_asset(chapter, target[0], book, report) or ""
     number = len(book.figures)
-    for node in iter_inlines(chapter.blocks):
-        if node["t"] == "Image":
-            attr, _alt, target = node["c"]
-            key = _image_asset(chapter, target[0], book, report)
-            target[0] = key or ""
-        elif node["t"] == "Figure":
-            attr, caption, body = node["c"]
-            image = next((n for n in iter_inlines(body) if n["t"] == "Image"), None)
-            if image is None:
-                continue
-            number += 1
-            if not attr[0]:
-                attr[0] = f"figure-{number}"
-                book.id_chapter[attr[0]] = chapter.index
-            caption_inlines = [i for b in caption[1] for i in b["c"]] if caption[1] else []
-            img_attr, alt_inlines, target = image["c"]
-            keyvals = dict(img_attr[2])
-            alt = stringify(alt_inlines).strip()
-            if alt == stringify(caption_inlines).strip():
-                alt = ""  # pandoc copies the caption when no alt= was given
-                report.warn("figure-no-alt", chapter.source, chapter.line_of(target[0]), f"figure '{attr[0]}' has no alt= text")
-            chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
+    for node in found["Figure"]:
+        attr, caption, body = node["c"]
+        image = next((n for n in iter_inlines(body) if n["t"] == "Image"), None)
+        if image is None:
+            continue
+        number += 1
+        if not attr[0]:
+            attr[0] = f"figure-{number}"
+            book.id_chapter[attr[0]] = chapter.index
+        caption_inlines = [i for b in caption[1] for i in b["c"]] if caption[1] else []
+        img_attr, alt_inlines, target = image["c"]
+        keyvals = dict(img_attr[2])
+        alt = stringify(alt_inlines).strip()
+        if alt == stringify(caption_inlines).strip():
+            alt = ""  # pandoc copies the caption when no alt= was given
+            report.warn("figure-no-alt", chapter.source, chapter.line_of(target[0]), f"figure '{attr[0]}' has no alt= text")
+        chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
 
 
-def _sanitise(chapter: Chapter, report: Reporter) -> None:
+def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:
     """Clean raw HTML and Div/Span attributes in place; warn about each removal."""
 
     def warn(what: list[str], needle: str) -> None:
         if what:
             report.warn("raw-html-removed", chapter.source, chapter.line_of(needle), f"removed {', '.join(what)} from raw HTML")
 
-    def visit(blocks: list[Any]) -> None:
-        for index, node in enumerate(blocks):
-            if not isinstance(node, dict):
-                if isinstance(node, list):
-                    visit(node)
-                continue
-            kind = node.get("t")
-            if kind in ("RawBlock", "RawInline"):
-                fmt, text = node["c"]
-                if fmt.lower() not in ("html", "html5", "xhtml"):
-                    report.warn("raw-format-dropped", chapter.source, chapter.line_of(text[:30]), f"raw {fmt} is dropped from HTML outputs")
-                    blocks[index] = {"t": "Str", "c": ""} if kind == "RawInline" else {"t": "Plain", "c": []}
-                    continue
-                if kind == "RawBlock":
-                    cleaned, removed = clean_block(text)
-                else:
-                    cleaned, removed = clean_inline(text)
-                    chapter.has_raw_inline = True
-                warn(removed, text.strip()[:30])
-                node["c"] = ["html", cleaned or ""]
-                continue
-            attr = attr_of(node)
-            if attr and attr[2] and kind in ("Div", "Span"):
-                attr[2], removed = clean_keyvals(attr[2])
-                warn(removed, f"{removed[0].rstrip('=')}" if removed else "")
-            content = node.get("c")
-            if isinstance(content, list):
-                visit(content)
-
-    visit(chapter.blocks)
-
-
-def _check_links(chapter: Chapter, book: Book, report: Reporter) -> None:
-    for node in iter_inlines(chapter.blocks + [n for note in chapter.notes for n in note.blocks]):
-        if node["t"] != "Link":
+    for node in found["RawBlock"] + found["RawInline"]:
+        kind = node["t"]
+        fmt, text = node["c"]
+        if fmt.lower() not in ("html", "html5", "xhtml"):
+            report.warn("raw-format-dropped", chapter.source, chapter.line_of(text[:30]), f"raw {fmt} is dropped from HTML outputs")
+            node["c"] = ["html", ""]
             continue
+        if kind == "RawBlock":
+            cleaned, removed = clean_block(text)
+        else:
+            cleaned, removed = clean_inline(text)
+            chapter.has_raw_inline = True
+        warn(removed, text.strip()[:30])
+        node["c"] = ["html", cleaned or ""]
+    for node in found["Div"] + found["Span"]:
+        attr = node["c"][0]
+        if attr[2]:
+            attr[2], removed = clean_keyvals(attr[2])
+            warn(removed, removed[0].rstrip("=") if removed else "")
+
+
+def _check_links(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
+    for node in found["Link"]:
         target = node["c"][2]
         url = target[0]
         if url.startswith("#"):
             if unquote(url[1:]) not in book.id_chapter:
-                report.error(chapter.source, chapter.line_of(f"({url}"), f"link to '{url}': no such id in the book")
+                line = chapter.line_of(f"({url})", None) or chapter.line_of(f"({url} ")
+                report.error(chapter.source, line, f"link to '{url}': no such id in the book")
             continue
         scheme = urlsplit(url).scheme.lower()
         if scheme in EXTERNAL_SCHEMES:

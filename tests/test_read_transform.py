@@ -157,3 +157,13 @@ def test_ast_cache_is_used_on_the_second_read(make_book, tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="pandoc ran"):
         read_chapters(config, tmp_path / "cache")
     assert AstCache(None).get("anything") is None
+
+
+def test_truncated_images_are_caught_even_after_weasyprint_is_imported(make_book):
+    import weasyprint  # noqa: F401  (it sets Pillow's LOAD_TRUNCATED_IMAGES for the process)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    root = make_book({"01.md": "# One\n\n![Cap](images/t.png){alt=x}\n"}, extra={"images/t.png": png(200, 200)[:120]})
+    assert errors_of(root)[0].startswith("chapters/01.md:3: image 'images/t.png': the image is damaged")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True

@@ -31,6 +31,10 @@ from ..render import render_template, DEFAULT_STYLES, Links, Renderer, theme_env
 BASE_MARGINS = {"top": 0.75, "bottom": 0.8, "inner": 0.85, "outer": 0.6}
 
 
+# The note's number opens its first paragraph, hangs in the margin and links back to the call.
+NOTE_NUMBER = '<a id="{id}" class="note-number" href="{href}">{number}</a>'
+
+
 @dataclass
 class PdfResult:
     path: Path
@@ -94,7 +98,7 @@ def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
     chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
     after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
     groups = [
-        {"chapter_id": c.id, "title": note_group_title(c, words), "notes": note_entries(c, renderer, "")}
+        {"chapter_id": c.id, "title": note_group_title(c, words), "notes": note_entries(c, renderer, lead=NOTE_NUMBER)}
         for c in book.chapters
         if c.notes
     ]
