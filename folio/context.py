@@ -73,7 +73,7 @@ def semantics(chapter: Chapter) -> tuple[str, str]:
     for word in [*chapter.classes, *re.split(r"[-_]", chapter.id)]:
         if word.lower() in SECTION_SEMANTICS:
             return SECTION_SEMANTICS[word.lower()]
-    return "chapter", "doc-chapter" if chapter.role == "bodymatter" else ""
+    return "chapter", "doc-chapter"
 
 
 def split_title(title_html: str) -> tuple[str, str]:

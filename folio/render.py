@@ -47,8 +47,9 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
 }
 LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
-# classes of fenced divs that get an epub:type of the same meaning
-DIV_SEMANTICS = {"epigraph": "epigraph", "dedication": "dedication", "pullquote": "pullquote"}
+# classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
+DIV_SEMANTICS = {"epigraph": ("epigraph", "doc-epigraph"), "dedication": ("dedication", "doc-dedication"),
+                 "pullquote": ("pullquote", "doc-pullquote")}
 
 
 def quotes_for(lang: str) -> tuple[str, str, str, str]:
@@ -279,8 +280,8 @@ class Renderer:
     def _div(self, c: list[Any]) -> str:
         attr, blocks = c
         semantic = next((DIV_SEMANTICS[k] for k in attr[1] if k in DIV_SEMANTICS), None)
-        epub_type = f' epub:type="{semantic}"' if semantic else ""
-        return f"<div{self.attrs(attr)}{epub_type}>\n{self.blocks(blocks)}</div>\n"
+        extra = f' epub:type="{semantic[0]}" role="{semantic[1]}"' if semantic else ""
+        return f"<div{self.attrs(attr)}{extra}>\n{self.blocks(blocks)}</div>\n"
 
     # -- inlines ------------------------------------------------------------
 

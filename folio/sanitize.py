@@ -4,7 +4,8 @@ In: raw HTML blocks and inline tags from the AST, Div/Span attributes.
 Out: cleaned, well-formed XHTML text (or None when nothing is left), and the
 list of what was removed, which the transform reports as warnings.
 
-Blocks go through nh3 (the Ammonia sanitizer) with an allowlist; inline tags,
+Blocks go through nh3 (the Ammonia sanitizer) with an allowlist (images come
+only from Markdown, where folio checks and packs them, so <img> is not on it); inline tags,
 which pandoc hands over one tag at a time, are rebuilt from an allowlist of
 tag and attribute names. No script, event handler, form, frame, style sheet or
 remote resource survives.
@@ -20,7 +21,7 @@ from lxml import etree, html
 BLOCK_TAGS = {
     "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite",
     "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins", "kbd",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "ins", "kbd",
     "li", "mark", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp", "section", "small", "span",
     "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr",
     "u", "ul", "var", "wbr",
@@ -46,7 +47,7 @@ def clean_block(raw: str) -> tuple[str, list[str]]:
     cleaned = nh3.clean(
         raw,
         tags=BLOCK_TAGS,
-        attributes={"*": SAFE_ATTRIBUTES, "a": {"href"}, "img": {"src", "alt", "width", "height"}},
+        attributes={"*": SAFE_ATTRIBUTES, "a": {"href"}},
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         strip_comments=True,

@@ -17,6 +17,8 @@ has_lib pango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 has_lib harfbuzz-subset || missing+=(libharfbuzz-subset0)
 if [ "$mode" = "--test" ]; then
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+  command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -28,6 +30,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+if [ "$mode" = "--test" ] && [ ! -x tools/ace/node_modules/.bin/ace-cli ]; then
+  # Ace by DAISY from npm; it drives Debian's chromium, so no browser is downloaded
+  (cd tools/ace && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv

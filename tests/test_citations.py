@@ -189,14 +189,15 @@ def test_citation_without_bibliography(make_book):
     assert errors_of(root) == ["chapters/01.md:3: citation '@someone' but book.yaml names no bibliography"]
 
 
-@pytest.mark.parametrize("style", ["chicago-notes-bibliography", "apa"])
+@pytest.mark.parametrize("style", ["chicago-notes-bibliography", "apa", "ieee"])
 def test_citation_books_pass_epubcheck_and_link_to_the_bibliography(tmp_path, style):
-    from conftest import epubcheck
+    from conftest import ace, epubcheck
 
     root = citation_book(tmp_path, style)
     result = build(root, tmp_path / "out", ("pdf", "epub"), use_cache=False)
     report = epubcheck(result.outputs["epub"])
     assert report["messages"] == [] and (report["errors"], report["warnings"]) == (0, 0)
+    assert ace(result.outputs["epub"]) == []
     with zipfile.ZipFile(result.outputs["epub"]) as archive:
         opf = archive.read("EPUB/content.opf").decode()
         nav = archive.read("EPUB/nav.xhtml").decode()

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from lxml import etree
 
-from conftest import epubcheck
+from conftest import ace, epubcheck
 from pdfprobe import PdfProbe
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -40,6 +40,21 @@ def test_epubcheck_passes_with_no_errors_and_no_warnings(any_built):
     report = epubcheck(any_built.epub)
     assert report["messages"] == []
     assert (report["errors"], report["warnings"]) == (0, 0)
+
+
+def test_ace_by_daisy_reports_no_violations(any_built):
+    assert ace(any_built.epub) == []
+
+
+def test_ace_finds_a_planted_violation(sample_built, tmp_path):
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(sample_built.epub) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("01-a-book-is-a-folder.xhtml"):
+                data = re.sub(rb' alt="[^"]*"', b"", data, count=1)
+            target.writestr(info, data)
+    assert any("image-alt" in finding for finding in ace(broken))
 
 
 def test_pdf_page_size_is_the_trim(any_built, probes):
