@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..context import build_time, chapter_entry, labels, metadata, note_entries, note_group_title
 from ..errors import Reporter
 from ..model import Book, Chapter
+from ..pagemap import insert_at_start, insert_markers, markers_by_part
 from ..paths import atomic_write
 from ..render import render_template, Links, Renderer, theme_environment, theme_styles
 
@@ -82,6 +83,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     from ebooklib import epub
 
     where, chapter_files, notes_files = epub_files(book)
+    pages = markers_by_part(pdf.starts) if pdf is not None else {}
     renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key))
     env = theme_environment(book.root)
     meta = metadata(book)
@@ -137,10 +139,15 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     toc: list[dict[str, Any]] = []
     ncx: list[Any] = []
+    page_list: list[tuple[str, str]] = []  # (file, printed folio) in reading order
     def add_chapter(chapter: Chapter) -> None:
         entry = chapter_entry(chapter, renderer)
         name = chapter_files[chapter.index]
         html = render_template(env, "epub/chapter.xhtml", book.root, meta=meta, words=words, chapter=entry)
+        markers = pages.get(f"chapter:{chapter.id}", [])
+        html = insert_markers(html, [m for m in markers if m[0] > 0], "</header>")
+        html = insert_at_start(html, [m for m in markers if m[0] == 0], f'<section id="{chapter.id}"')
+        page_list.extend((name, label) for _, label in sorted(markers, key=lambda m: m[0]))
         spine.append(document(f"c-{chapter.slug}", name, html, _properties(html)))
         children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2]
         toc.append({"href": name, "html": entry["toc_html"], "children": children})
@@ -161,6 +168,9 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         group = {"id": f"notes-{chapter.slug}", "title": note_group_title(chapter, words), "first": not note_toc,
                  "notes": note_entries(chapter, renderer, NOTES_BACKLINK)}
         html = render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)
+        markers = pages.get(f"notes:{chapter.id}", [])
+        html = insert_markers(html, markers, '<ol class="notes">', "</ol>")
+        page_list.extend((name, label) for _, label in sorted(markers, key=lambda m: m[0]))
         spine.append(document(f"n-{chapter.slug}", name, html, _properties(html)))
         note_toc.append({"href": name, "html": _escape(group["title"])})
     if note_toc:
@@ -171,7 +181,13 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     for chapter in book.after_notes:
         add_chapter(chapter)
     landmarks.insert(1 if book.cover else 0, {"type": "toc", "href": "nav.xhtml", "title": words["contents"]})
-    nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks)
+    page_entries = [{"href": f"{name}#page-{label}", "label": label} for name, label in _reading_order(page_list, spine)]
+    if page_entries:
+        out.add_metadata(None, "meta", f"{config.identifier} (print edition, {_trim(book)})", {"property": "pageBreakSource"})
+        for feature in ("printPageNumbers", "pageNavigation"):
+            out.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks,
+                               pages=page_entries)
     nav = document("nav", "nav.xhtml", nav_html, ["nav"])
     spine.insert(2 if book.cover else 1, nav)
     out.add_item(epub.EpubNcx(uid="ncx"))
@@ -186,6 +202,17 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     with atomic_write(target) as tmp:
         tmp.write_bytes(data)
     return target
+
+
+def _reading_order(page_list: list[tuple[str, str]], spine: list[Any]) -> list[tuple[str, str]]:
+    """Page entries in spine order (notes files come after the chapters in the spine too)."""
+    order = {item.file_name: i for i, item in enumerate(spine)}
+    return sorted(page_list, key=lambda entry: order.get(entry[0], len(order)))
+
+
+def _trim(book: Book) -> str:
+    width, height = book.config.trim
+    return f"{width:g} x {height:g} in"
 
 
 def _identifier(identifier: str) -> str:

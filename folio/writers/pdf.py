@@ -24,6 +24,7 @@ from .. import __version__
 from ..context import chapter_entry, labels, metadata, note_entries, note_group_title
 from ..errors import Reporter
 from ..model import Book
+from ..pagemap import PageStart, page_starts
 from ..paths import MAX_FILE_BYTES, atomic_write, is_inside
 from ..render import render_template, DEFAULT_STYLES, Links, Renderer, theme_environment, theme_styles
 
@@ -42,6 +43,7 @@ class PdfResult:
     labels: list[str]  # the printed folio of every page ("" for none printed)
     id_pages: dict[str, int] = field(default_factory=dict)  # id -> page index (0-based)
     body_start: int = 0
+    starts: list[PageStart] = field(default_factory=list)  # where each page's text begins (pagemap.py)
 
 
 def _fetcher_class():
@@ -178,7 +180,7 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
             report.warn("pdf-layout", "book.yaml", None, message[:300])
     pages = len(document.pages)
     folios = [_roman(i + 1) if body_start < 0 or i < body_start else str(i - body_start + 1) for i in range(pages)]
-    return PdfResult(target, pages, folios, id_pages, max(body_start, 0))
+    return PdfResult(target, pages, folios, id_pages, max(body_start, 0), page_starts(document, folios))
 
 
 def _identifier(book: Book) -> bytes:

@@ -1,0 +1,139 @@
+"""Print pages -> places in the EPUB: where each page of the PDF starts, down to the word.
+
+In (from the PDF writer): WeasyPrint's laid-out pages. Out: for every page, the
+part of the book its first line belongs to (``chapter:ID`` for a chapter's text,
+``notes:ID`` for that chapter's endnotes) and how many letters and digits of
+that part come before it. In (EPUB writer): an XHTML document and the pages that
+start in it. Out: the document with an empty
+``<span epub:type="pagebreak" role="doc-pagebreak" id="page-N" aria-label="N"/>``
+at each of those points.
+
+Print and EPUB markup come from the same renderer, so a part's text runs in the
+same order in both; counting only letters and digits makes hyphens added by
+hyphenation, collapsed white space and generated content irrelevant. A page on
+which no counted text starts (blank versos, the title pages, the contents) is
+marked where the next page starts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+_TOKEN = re.compile(r"(<[^>]*>)|([^<]+)")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
+
+
+def alnum_count(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+@dataclass(frozen=True)
+class PageStart:
+    label: str  # the printed folio: "iv", "12"
+    part: str | None  # "chapter:ID", "notes:ID", or None (no counted text starts here)
+    offset: int = 0  # letters and digits of the part before the page's first line
+
+
+def page_starts(document: Any, labels: list[str]) -> list[PageStart]:
+    """Walk WeasyPrint's pages in order and note where each one's counted text begins."""
+    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+
+    counts: dict[str, int] = {}
+    starts: list[PageStart] = []
+    for index, page in enumerate(document.pages):
+        first: list[tuple[str, int]] = []
+
+        def walk(box: Any, part: str | None, counting: bool) -> None:
+            if isinstance(box, MarginBox):
+                return
+            element = getattr(box, "element", None)
+            if element is not None and getattr(box, "element_tag", None):
+                classes = (element.get("class") or "").split()
+                if element.tag == "section" and "chapter" in classes and element.get("id"):
+                    part, counting = f"chapter:{element.get('id')}", True
+                elif element.tag == "section" and "endnotes" in classes:
+                    part, counting = None, False
+                elif element.tag == "ol" and "notes" in classes and element.get("data-chapter"):
+                    part, counting = f"notes:{element.get('data-chapter')}", True
+                elif element.tag == "header" and "chapter-head" in classes or "note-number" in classes:
+                    counting = False
+            if isinstance(box, TextBox):
+                if counting and part:
+                    found = alnum_count(box.text)
+                    if found and not first:
+                        first.append((part, counts.get(part, 0)))
+                    counts[part] = counts.get(part, 0) + found
+                return
+            for child in getattr(box, "children", ()):
+                walk(child, part, counting)
+
+        walk(page._page_box, None, False)
+        starts.append(PageStart(labels[index], *first[0]) if first else PageStart(labels[index], None))
+    return starts
+
+
+def markers_by_part(starts: list[PageStart]) -> dict[str, list[tuple[int, str]]]:
+    """part -> [(offset, label)], pages without counted text moved to the next page's place."""
+    by_part: dict[str, list[tuple[int, str]]] = {}
+    waiting: list[str] = []
+    last: tuple[str, int] | None = None
+    for start in starts:
+        if start.part is None:
+            waiting.append(start.label)
+            continue
+        for label in [*waiting, start.label]:
+            by_part.setdefault(start.part, []).append((start.offset, label))
+        waiting = []
+        last = (start.part, start.offset)
+    if waiting and last:
+        by_part[last[0]] += [(10**12, label) for label in waiting]  # after the last counted text
+    return by_part
+
+
+def marker(label: str) -> str:
+    return f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" aria-label="{label}"></span>'
+
+
+def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_after: str, stop_at: str | None = None) -> str:
+    """Put page markers into XHTML at letter-and-digit offsets counted from `start_after`."""
+    pending = sorted(markers, key=lambda m: m[0])
+    begin = document.find(start_after)
+    if begin < 0 or not pending:
+        return document
+    begin += len(start_after)
+    end = document.find(stop_at, begin) if stop_at else -1
+    end = len(document) if end < 0 else end
+    out = [document[:begin]]
+    count = 0
+    position = begin
+    for match in _TOKEN.finditer(document, begin, end):
+        tag, text = match.groups()
+        if tag is not None:
+            out.append(tag)
+            continue
+        pieces: list[str] = []
+        for piece_match in re.finditer(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", text, re.S):
+            piece = piece_match.group(0)
+            char = html.unescape(piece) if piece.startswith("&") else piece
+            if char.isalnum():
+                while pending and pending[0][0] <= count:
+                    pieces.append(marker(pending.pop(0)[1]))
+                count += 1
+            pieces.append(piece)
+        out.append("".join(pieces))
+        position = match.end()
+    tail = [marker(label) for _, label in pending]
+    return "".join(out) + "".join(tail) + document[max(position, end):]
+
+
+def insert_at_start(document: str, markers: Iterable[tuple[int, str]], start_tag: str) -> str:
+    """Put page markers right after the start tag that begins with `start_tag` (a chapter's opener)."""
+    labels = [label for _, label in markers]
+    begin = document.find(start_tag)
+    if begin < 0 or not labels:
+        return document
+    end = document.index(">", begin) + 1
+    return document[:end] + "".join(marker(label) for label in labels) + document[end:]

@@ -1,0 +1,93 @@
+"""The EPUB's print page-list comes from the PDF of the same build and matches it."""
+
+from __future__ import annotations
+
+import random
+import re
+import zipfile
+
+import pytest
+
+from conftest import built
+from pdfprobe import PdfProbe
+from folio.pagemap import insert_markers, markers_by_part, PageStart
+
+
+def squash(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def epub_text_after_markers(epub) -> dict[str, str]:
+    """Printed folio -> the letters and digits that follow its marker in the EPUB (up to 200)."""
+    after: dict[str, str] = {}
+    with zipfile.ZipFile(epub) as archive:
+        for name in archive.namelist():
+            if not name.endswith(".xhtml"):
+                continue
+            document = archive.read(name).decode("utf-8")
+            for match in re.finditer(r'<span epub:type="pagebreak" role="doc-pagebreak" id="page-([^"]+)" aria-label="[^"]+"></span>', document):
+                rest = re.sub(r"<[^>]+>", " ", document[match.end(): match.end() + 6000])
+                after[match[1]] = squash(rest)[:200]
+    return after
+
+
+def pdf_body_text(probe: PdfProbe, index: int) -> str:
+    page = probe.pdfium[index]
+    width, height = page.get_size()
+    return squash(page.get_textpage().get_text_bounded(0, 50, width, height - 50))
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    return built("large", tmp_path_factory)
+
+
+def test_page_list_matches_the_printed_pages_of_the_large_book(large):
+    probe = PdfProbe(large.pdf)
+    labels = probe.reader.page_labels
+    after = epub_text_after_markers(large.epub)
+    assert set(after) == set(labels), "every printed page has exactly one marker"
+    candidates = [i for i, label in enumerate(labels) if label.isdigit() and len(pdf_body_text(probe, i)) > 300]
+    chosen = random.Random(20).sample(candidates, 20)
+    for index in chosen:
+        # digits aside: printed endnotes carry their numbers as text, EPUB list items do not
+        expected = re.sub(r"\d", "", after[labels[index]])[:40]
+        body = re.sub(r"\d", "", pdf_body_text(probe, index))
+        assert len(expected) == 40
+        assert body.startswith(expected), f"page {labels[index]}: EPUB {expected!r} / PDF {body[:120]!r}"
+
+
+def test_page_list_nav_and_metadata(large):
+    with zipfile.ZipFile(large.epub) as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode()
+        opf = archive.read("EPUB/content.opf").decode()
+    entries = re.findall(r'<li><a href="[^"#]+#page-([^"]+)">', nav)
+    probe = PdfProbe(large.pdf)
+    assert entries == probe.reader.page_labels, "the page-list runs in print order"
+    assert 'epub:type="page-list"' in nav and 'role="doc-pagelist"' in nav
+    assert "<meta property=\"pageBreakSource\">" in opf
+    assert ">printPageNumbers<" in opf and ">pageNavigation<" in opf
+
+
+def test_an_epub_built_alone_has_no_page_list(make_book, tmp_path):
+    from folio import build
+
+    root = make_book({"01.md": "# One\n\nText.\n"})
+    epub = build(root, tmp_path, ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        assert "page-list" not in archive.read("EPUB/nav.xhtml").decode()
+        assert "pageBreakSource" not in archive.read("EPUB/content.opf").decode()
+
+
+def test_markers_go_before_the_counted_character():
+    document = "<body><header>Title</header><p>ab <em>cd</em> e&amp;f gh</p></body>"
+    marked = insert_markers(document, [(2, "7"), (5, "8")], "</header>")
+    assert marked == ('<body><header>Title</header><p>ab <em><span epub:type="pagebreak" role="doc-pagebreak" id="page-7" aria-label="7"></span>cd</em>'
+                      ' e&amp;<span epub:type="pagebreak" role="doc-pagebreak" id="page-8" aria-label="8"></span>f gh</p></body>')
+
+
+def test_pages_without_text_take_the_next_pages_place():
+    starts = [PageStart("i", None), PageStart("ii", None), PageStart("1", "chapter:a", 0), PageStart("2", "chapter:a", 300),
+              PageStart("3", None), PageStart("4", "chapter:b", 0), PageStart("5", None)]
+    assert markers_by_part(starts) == {"chapter:a": [(0, "i"), (0, "ii"), (0, "1"), (300, "2")],
+                                       "chapter:b": [(0, "3"), (0, "4"), (10**12, "5")]}
