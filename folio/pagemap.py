@@ -104,6 +104,8 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
     if begin < 0 or not pending:
         return document
     begin += len(start_after)
+    if not start_after.endswith(">"):  # a start tag given without its attributes: skip to its end
+        begin = document.index(">", begin) + 1
     end = document.find(stop_at, begin) if stop_at else -1
     end = len(document) if end < 0 else end
     out = [document[:begin]]
@@ -127,6 +129,21 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
         position = match.end()
     tail = [marker(label) for _, label in pending]
     return "".join(out) + "".join(tail) + document[max(position, end):]
+
+
+def count_between(document: str, start_after: str, stop_at: str) -> int:
+    """Letters and digits of the text between two markers of a document, counted as insert_markers does."""
+    begin = document.find(start_after)
+    if begin < 0:
+        return 0
+    begin = document.index(">", begin + len(start_after) - 1) + 1
+    end = document.find(stop_at, begin)
+    end = len(document) if end < 0 else end
+    total = 0
+    for match in _TOKEN.finditer(document, begin, end):
+        if match.group(2):
+            total += alnum_count(html.unescape(match.group(2)))
+    return total
 
 
 def insert_at_start(document: str, markers: Iterable[tuple[int, str]], start_tag: str) -> str:

@@ -205,3 +205,33 @@ def test_epub_ids_and_links_resolve(any_built):
         assert file in ids, f"{source}: link to missing file {href}"
         if fragment:
             assert fragment in ids[file], f"{source}: link to missing id {href}"
+
+
+def test_notes_files_are_split_and_numbering_continues(any_built):
+    names, files = epub_documents(any_built.epub)
+    for chapter in any_built.book.chapters:
+        if not chapter.notes:
+            continue
+        parts = sorted((n for n in names if re.fullmatch(rf"EPUB/notes-{re.escape(chapter.slug)}(-\d+)?\.xhtml", n)),
+                       key=lambda n: int(re.search(r"-(\d+)\.xhtml$", n)[1]) if re.search(rf"{re.escape(chapter.slug)}-(\d+)\.xhtml$", n) else 1)
+        numbers = []
+        for name in parts:
+            root = etree.fromstring(files[name])
+            ol = next(o for o in root.iter(f"{XHTML}ol") if o.get("class") == "notes")
+            items = [li for li in ol if li.tag == f"{XHTML}li"]
+            assert len(items) <= 100 and len(files[name]) < 150_000
+            start = int(ol.get("start", "1"))
+            numbers += list(range(start, start + len(items)))
+        assert numbers == [n.number for n in chapter.notes]
+
+
+def test_list_of_illustrations_links_every_figure(any_built):
+    names, files = epub_documents(any_built.epub)
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    loi = [n for n in nav.iter(f"{XHTML}nav") if n.get(f"{EPUB_NS}type") == "loi"]
+    figures = any_built.book.figures
+    if not figures:
+        assert loi == []
+        return
+    links = [a.get("href") for a in loi[0].iter(f"{XHTML}a")]
+    assert [href.split("#")[1] for href in links] == [f.id for f in figures]

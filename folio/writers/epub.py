@@ -23,26 +23,49 @@ from typing import TYPE_CHECKING, Any
 
 from ..context import build_time, chapter_entry, labels, metadata, note_entries, note_group_title
 from ..errors import Reporter
-from ..model import Book, Chapter
-from ..pagemap import insert_at_start, insert_markers, markers_by_part
+from ..model import Book, Chapter, Note
+from ..ast import stringify
+from ..pagemap import count_between, insert_at_start, insert_markers, markers_by_part
 from ..paths import atomic_write
 from ..render import render_template, Links, Renderer, theme_environment, theme_styles
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
 
+NOTES_PER_FILE = 100
+NOTES_FILE_BYTES = 100_000
 NOTES_BACKLINK = '<a class="backlink" href="{href}" role="doc-backlink" aria-label="Back to note {number} in the text">\u21a9\ufe0e</a>'
 _REMOTE_CSS = re.compile(r"(@import|url\(\s*['\"]?\s*(https?:|//|file:))", re.I)
 
 
-def epub_files(book: Book) -> tuple[dict[str, str], dict[int, str], dict[int, str]]:
-    """Where every id lives: id -> file, chapter index -> file, chapter index -> notes file."""
+def notes_chunks(chapter: Chapter) -> list[list[Note]]:
+    """A chapter's notes in files of at most NOTES_PER_FILE notes and about NOTES_FILE_BYTES."""
+    chunks: list[list[Note]] = [[]]
+    size = 0
+    for note in chapter.notes:
+        estimate = 300 + int(len(stringify(note.blocks)) * 1.3)
+        if chunks[-1] and (len(chunks[-1]) >= NOTES_PER_FILE or size + estimate > NOTES_FILE_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(note)
+        size += estimate
+    return chunks if chapter.notes else []
+
+
+def epub_files(book: Book) -> tuple[dict[str, str], dict[int, str], dict[int, list[tuple[str, list[Note]]]]]:
+    """Where everything lives: id -> file, chapter index -> file, chapter index -> [(notes file, notes)]."""
     chapter_files = {c.index: f"{c.slug}.xhtml" for c in book.chapters}
-    notes_files = {c.index: f"notes-{c.slug}.xhtml" for c in book.chapters if c.notes}
-    where = {ident: chapter_files[index] for ident, index in book.id_chapter.items()}
+    notes_files: dict[int, list[tuple[str, list[Note]]]] = {}
     for chapter in book.chapters:
-        for note in chapter.notes:
-            where[note.id] = notes_files[chapter.index]
+        chunks = notes_chunks(chapter)
+        if chunks:
+            notes_files[chapter.index] = [
+                (f"notes-{chapter.slug}{'' if i == 0 else f'-{i + 1}'}.xhtml", chunk) for i, chunk in enumerate(chunks)]
+    where = {ident: chapter_files[index] for ident, index in book.id_chapter.items()}
+    for files in notes_files.values():
+        for name, chunk in files:
+            for note in chunk:
+                where[note.id] = name
     return where, chapter_files, notes_files
 
 
@@ -162,17 +185,25 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     note_toc: list[dict[str, str]] = []
     for chapter in book.chapters:
-        if not chapter.notes:
+        if chapter.index not in notes_files:
             continue
-        name = notes_files[chapter.index]
-        group = {"id": f"notes-{chapter.slug}", "title": note_group_title(chapter, words), "first": not note_toc,
-                 "notes": note_entries(chapter, renderer, NOTES_BACKLINK)}
-        html = render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)
-        markers = pages.get(f"notes:{chapter.id}", [])
-        html = insert_markers(html, markers, '<ol class="notes">', "</ol>")
-        page_list.extend((name, label) for _, label in sorted(markers, key=lambda m: m[0]))
-        spine.append(document(f"n-{chapter.slug}", name, html, _properties(html)))
-        note_toc.append({"href": name, "html": _escape(group["title"])})
+        entries = {e["id"]: e for e in note_entries(chapter, renderer, NOTES_BACKLINK)}
+        markers = sorted(pages.get(f"notes:{chapter.id}", []), key=lambda m: m[0])
+        base = 0
+        files = notes_files[chapter.index]
+        for part, (name, chunk) in enumerate(files):
+            group = {"id": f"notes-{chapter.slug}" + (f"-{part + 1}" if part else ""), "title": note_group_title(chapter, words),
+                     "first": not note_toc, "start": chunk[0].number, "notes": [entries[n.id] for n in chunk]}
+            html = render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)
+            count = count_between(html, '<ol class="notes"', "</ol>")
+            last = part == len(files) - 1
+            here = [(offset - base, label) for offset, label in markers if offset >= base and (last or offset < base + count)]
+            html = insert_markers(html, here, '<ol class="notes"', "</ol>")
+            base += count
+            page_list.extend((name, label) for _, label in here)
+            spine.append(document(f"n-{chapter.slug}-{part + 1}", name, html, _properties(html)))
+            if part == 0:
+                note_toc.append({"href": name, "html": _escape(group["title"])})
     if note_toc:
         toc.append({"href": note_toc[0]["href"], "html": _escape(words["notes"]), "children": note_toc})
         ncx.append(epub.Link(note_toc[0]["href"], words["notes"], "ncx-notes"))
@@ -186,8 +217,9 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         out.add_metadata(None, "meta", f"{config.identifier} (print edition, {_trim(book)})", {"property": "pageBreakSource"})
         for feature in ("printPageNumbers", "pageNavigation"):
             out.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    figures = [{"href": f"{where[f.id]}#{f.id}", "text": stringify(f.caption).strip()} for f in book.figures]
     nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks,
-                               pages=page_entries)
+                               pages=page_entries, figures=figures)
     nav = document("nav", "nav.xhtml", nav_html, ["nav"])
     spine.insert(2 if book.cover else 1, nav)
     out.add_item(epub.EpubNcx(uid="ncx"))
