@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .model import Book, Chapter
 from .render import THEME_ROOT
 
 ACE_FOLDER = THEME_ROOT / "tools" / "ace"
@@ -98,5 +99,66 @@ def run_ace(epub: Path) -> list[Finding]:
             impact = test.get("earl:impact", "minor")
             result = assertion.get("earl:result", {})
             findings.append(Finding("ace", "error" if impact in ("critical", "serious") else "warning",
-                                    test.get("dct:title", "?"), result.get("dct:description", "").strip(), file))
+                                    test.get("dct:title", "?"), "; ".join(l.strip() for l in result.get("dct:description", "").splitlines() if l.strip()), file))
     return findings
+
+
+@dataclass(frozen=True)
+class Located:
+    """A finding placed in the book's sources."""
+
+    path: str
+    line: int | None
+    finding: Finding
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.finding.validator} {self.finding.severity} [{self.finding.rule}] {self.finding.message}"
+
+
+def locate(findings: list[Finding], book: Book, epub: Path) -> list[Located]:
+    """Map findings in EPUB files back to the chapter (and line) they came from."""
+    import re
+    import zipfile
+
+    from .writers.epub import epub_files
+
+    _where, chapter_files, notes_files = epub_files(book)
+    owner: dict[str, Chapter] = {}
+    for chapter in book.chapters:
+        owner[chapter_files[chapter.index]] = chapter
+        for name, _chunk in notes_files.get(chapter.index, []):
+            owner[name] = chapter
+    with zipfile.ZipFile(epub) as archive:
+        texts = {n.removeprefix("EPUB/"): archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".xhtml")}
+    located = []
+    for finding in findings:
+        chapter = owner.get(finding.file)
+        if chapter is None or chapter.generated:
+            source = chapter.source if chapter else "book.yaml"
+            located.append(Located(source, None, finding))
+            continue
+        ident = None
+        text = texts.get(finding.file, "")
+        if finding.line:
+            upto = "\n".join(text.splitlines()[: finding.line])
+            ids = re.findall(r'\bid="([^"]+)"', upto)
+            ident = ids[-1] if ids else None
+        else:
+            match = re.search(r"#([\w:.-]+)", finding.message)
+            ident = match[1] if match else None
+        located.append(Located(chapter.source, _source_line(chapter, ident), finding))
+    return located
+
+
+def _source_line(chapter: Chapter, ident: str | None) -> int | None:
+    if not ident:
+        return None
+    if "-note-" in ident or "-noteref-" in ident:
+        number = ident.rsplit("-", 1)[-1]
+        note = next((n for n in chapter.notes if str(n.number) == number), None)
+        return chapter.line_of("[^", None) if note else None
+    heading = next((h for h in chapter.headings if h.id == ident), None)
+    if heading is not None:
+        return chapter.line_of(heading.text[:40], None)
+    return chapter.line_of(f"#{ident}", None)

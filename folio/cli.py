@@ -80,6 +80,46 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
         sys.exit(1)
 
 
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to build the EPUB that is checked (default: dist/ inside the book folder).")
+@click.option("--ace/--no-ace", default=True, help="Also run Ace by DAISY when it is installed (default: yes).")
+def check(book: Path, out: Path | None, ace: bool) -> None:
+    """Build BOOK's EPUB and check it with EPUBCheck and Ace, reporting each problem at its source."""
+    from .check import ValidatorMissing, locate, run_ace, run_epubcheck
+    from .errors import FolioError
+    from .pipeline import build as run_build
+
+    try:
+        result = run_build(book, out, ("epub",))
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic), err=True)
+        sys.exit(1)
+    for diagnostic in result.warnings:
+        click.echo(_shown(book, diagnostic), err=True)
+    epub = result.outputs["epub"]
+    findings = []
+    validators = [("EPUBCheck", run_epubcheck)] + ([("Ace", run_ace)] if ace else [])
+    for name, run in validators:
+        try:
+            found = run(epub)
+        except ValidatorMissing as exc:
+            if name == "EPUBCheck":
+                click.echo(f"folio: {exc}", err=True)
+                sys.exit(1)
+            click.echo(f"folio: {name} skipped: {exc}", err=True)
+            continue
+        click.echo(f"{name}: {sum(f.severity == 'error' for f in found)} errors, {sum(f.severity == 'warning' for f in found)} warnings")
+        findings += found
+    for item in locate(findings, result.book, epub):
+        shown = item.format()
+        click.echo(shown if book in (Path("."), Path("")) else f"{book.as_posix().rstrip('/')}/{shown}")
+    if any(f.severity == "error" for f in findings):
+        sys.exit(1)
+
+
 def _shown(book: Path, diagnostic) -> str:
     """Diagnostics name files relative to the book; show them relative to where the user stands."""
     line = diagnostic.format()

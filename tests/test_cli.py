@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -135,3 +136,19 @@ def test_template_syntax_error_names_file_and_line(make_book, tmp_path):
     assert result.exit_code == 1
     assert "templates/print/book.html:2:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_check_runs_the_validators_and_reports_at_the_source(make_book, tmp_path):
+    root = make_book({"01.md": "# One {#one}\n\n## Section {#sec}\n\nHello.\n"})
+    result = run("check", str(root), "-o", str(tmp_path / "ok"))
+    assert result.exit_code == 0, result.output
+    assert "EPUBCheck: 0 errors, 0 warnings" in result.output and "Ace: 0 errors, 0 warnings" in result.output
+    template = (Path(__file__).resolve().parent.parent / "templates" / "epub" / "chapter.xhtml").read_text()
+    broken = template.replace("{{ chapter.body|safe }}", '{{ chapter.body|safe }}<p><img src="nothing.png"/></p>')
+    root = make_book({"01.md": "# One {#one}\n\n## Section {#sec}\n\nHello.\n"}, extra={"templates/epub/chapter.xhtml": broken})
+    result = run("check", str(root), "-o", str(tmp_path / "bad"))
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "epubcheck error" in line or "ace error" in line]
+    assert any("RSC-007" in line for line in lines), result.output
+    assert any("image-alt" in line for line in lines), result.output
+    assert all(line.startswith(f"{root.as_posix()}/chapters/01.md") for line in lines), lines
