@@ -102,9 +102,11 @@ def read_bibliography(config: Config, report: Reporter) -> dict[str, tuple[str, 
             position = re.search(r"line (\d+)", stderr)
             report.error(shown, int(position[1]) if position else None, f"cannot read the bibliography: {_first_line(stderr)}")
             continue
+        occurrences: dict[str, int] = {}
         for entry in json.loads(proc.stdout or b"[]"):
             key = entry.get("id", "")
-            line = _line_of(text, key)
+            occurrences[key] = occurrences.get(key, 0) + 1
+            line = _line_of(text, key, occurrences[key])
             if key in entries:
                 other, other_line = entries[key]
                 report.error(shown, line, f"duplicate bibliography key '{key}' (also at {other}:{other_line})")
@@ -122,7 +124,12 @@ def _first_line(text: str) -> str:
     return text.splitlines()[0] if text else "pandoc failed"
 
 
-def _line_of(text: str, key: str) -> int | None:
+def _line_of(text: str, key: str, nth: int = 1) -> int | None:
+    """The line of the nth declaration of `key` (a BibTeX entry, a JSON or YAML id), else of its first mention."""
+    pattern = re.compile(r"(@\s*\w+\s*[{(]\s*|[\"']?id[\"']?\s*:\s*[\"']?)" + re.escape(key) + r"\b")
+    matches = list(pattern.finditer(text))
+    if len(matches) >= nth:
+        return text.count("\n", 0, matches[nth - 1].start()) + 1
     position = text.find(key)
     return text.count("\n", 0, position) + 1 if position >= 0 else None
 

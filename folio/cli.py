@@ -9,8 +9,11 @@ heavy imports happen inside the commands.
 
 from __future__ import annotations
 
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -38,7 +41,9 @@ def main() -> None:
 @click.option("--strict", is_flag=True, default=False, help="Fail (exit 1) when the build reports warnings.")
 @click.option("--no-cache", is_flag=True, default=False, help="Ignore and do not write the chapter cache.")
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print only problems.")
-def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool) -> None:
+@click.option("--timeout", type=click.IntRange(min=1), default=None, metavar="SECONDS",
+              help="Stop the build (writing nothing) when it takes longer than this.")
+def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None) -> None:
     """Build BOOK (a folder with book.yaml; default: the current folder)."""
     from .errors import FolioError
     from .pipeline import FORMATS, build as run_build
@@ -59,7 +64,8 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
     elif not quiet:
         progress = lambda stage: click.echo(f"folio: {stage}", err=True)  # noqa: E731
     try:
-        result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress)
+        with _time_limit(timeout):
+            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress)
     except FolioError as exc:
         if status:
             status.stop()
@@ -118,6 +124,26 @@ def check(book: Path, out: Path | None, ace: bool) -> None:
         click.echo(shown if book in (Path("."), Path("")) else f"{book.as_posix().rstrip('/')}/{shown}")
     if any(f.severity == "error" for f in findings):
         sys.exit(1)
+
+
+@contextmanager
+def _time_limit(seconds: int | None) -> Iterator[None]:
+    """Raise a FolioError in the build when it runs longer than `seconds` (outputs stay as they were)."""
+    if not seconds:
+        yield
+        return
+    from .errors import Diagnostic, FolioError
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise FolioError(Diagnostic("--timeout", None, f"the build took longer than {seconds} s and was stopped; nothing was replaced"))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _shown(book: Path, diagnostic) -> str:

@@ -137,6 +137,25 @@ def _refuse_anchors(text: str, problems: _Problems) -> bool:
     return True
 
 
+SAFE_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
+
+
+def _refuse_tags(node: yaml.Node | None, problems: _Problems) -> bool:
+    """Only YAML's core types: a tag such as !!python/object is refused wherever it stands."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if current.tag not in SAFE_TAGS:
+            shown = current.tag.replace("tag:yaml.org,2002:", "!!")
+            problems.add(_line(current), f"the YAML tag '{shown}' is not allowed")
+            return False
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+    return True
+
+
 def _scalar(node: yaml.Node, problems: _Problems) -> Any:
     """Build a plain value from a node with the safe constructor (no Python tags)."""
     if isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:python"):
@@ -300,6 +319,8 @@ def load_config(root: Path) -> Config:
     if not _refuse_anchors(text, problems):
         raise FolioError(problems.items)
     document = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not _refuse_tags(document, problems):
+        raise FolioError(problems.items)
     if not isinstance(document, yaml.MappingNode):
         raise FolioError(Diagnostic("book.yaml", 1, "book.yaml must be a mapping of keys (title:, chapters:, ...)"))
 

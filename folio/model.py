@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
+
+if TYPE_CHECKING:
+    from .styles import BookStyle
 
 Block = dict[str, Any]
 Inline = dict[str, Any]
@@ -96,6 +99,7 @@ class Book:
     assets: dict[str, Asset] = field(default_factory=dict)
     cover: Asset | None = None
     id_chapter: dict[str, int] = field(default_factory=dict)  # every id -> chapter index
+    styles: list[BookStyle] = field(default_factory=list)  # the book's styles/*.css, checked
 
     @property
     def root(self) -> Path:

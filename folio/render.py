@@ -387,10 +387,6 @@ def _shown_path(filename: str, book_root: Path) -> str:
     return filename
 
 
-def theme_styles(book_root: Path, output: str) -> list[Path]:
-    """CSS files in cascade order: the default theme's, then the book's styles/*.css."""
-    files = [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]
-    book_styles = book_root / "styles"
-    if book_styles.is_dir():
-        files += sorted(p for p in book_styles.glob("*.css") if is_inside(p, [book_root]))
-    return files
+def theme_styles(output: str) -> list[Path]:
+    """The default theme's CSS files for one output, in cascade order (the book's come after)."""
+    return [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]

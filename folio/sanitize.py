@@ -100,6 +100,8 @@ def clean_inline(tag: str) -> tuple[str | None, list[str]]:
         value = value[1:-1] if value[:1] in "\"'" else value
         if attr in SAFE_ATTRIBUTES or (name == "a" and attr == "href" and re.match(r"(https?:|mailto:|#)", value)):
             kept.append(f' {attr}="{_escape_attr(value)}"')
+        elif attr == "href" and re.match(r"\s*[a-z][a-z0-9+.-]*:", value, re.I):
+            removed.append(f"{value.strip().split(':', 1)[0].lower()}: URL")
         else:
             removed.append(f"{attr}=")
     end = "/>" if name in VOID_TAGS else ">"

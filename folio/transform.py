@@ -21,6 +21,7 @@ from .errors import Reporter
 from .model import Asset, Book, Chapter, Figure, Heading, Note
 from .paths import ContainmentError, contained
 from .sanitize import clean_block, clean_inline, clean_keyvals
+from .styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
 _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
@@ -56,6 +57,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         _extract_notes(chapter, found, taken, book, report)
     for chapter, found in zip(book.chapters, surveys):
         _check_links(chapter, found, book, report)
+    book.styles = book_styles(config.root, report)
     if config.cover_image is not None:
         key = _asset_key(config.cover_image, config.root)
         try:
@@ -108,6 +110,9 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
     """The chapter's one level-1 heading becomes its title; YAML front matter may add more."""
     meta = ast.get("meta", {})
     blocks = ast["blocks"]
+    if not chapter.text.strip():
+        report.error(chapter.source, 1, "the chapter file is empty")
+        return
     level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
     for extra in level1[1:]:
         text = stringify(blocks[extra]["c"][2])

@@ -16,7 +16,6 @@ package's xml:lang on the way. The same inputs give the same bytes.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 NOTES_PER_FILE = 100
 NOTES_FILE_BYTES = 100_000
 NOTES_BACKLINK = '<a class="backlink" href="{href}" role="doc-backlink" aria-label="Back to note {number} in the text">\u21a9\ufe0e</a>'
-_REMOTE_CSS = re.compile(r"(@import|url\(\s*['\"]?\s*(https?:|//|file:))", re.I)
 
 
 def notes_chunks(chapter: Chapter) -> list[list[Note]]:
@@ -69,19 +67,10 @@ def epub_files(book: Book) -> tuple[dict[str, str], dict[int, str], dict[int, li
     return where, chapter_files, notes_files
 
 
-def book_css(book: Book, report: Reporter) -> str:
-    parts = []
-    for path in theme_styles(book.root, "epub"):
-        text = path.read_text(encoding="utf-8")
-        if _REMOTE_CSS.search(text):
-            try:
-                shown = path.relative_to(book.root).as_posix()
-            except ValueError:
-                shown = path.name
-            report.error(shown, text[: _REMOTE_CSS.search(text).start()].count("\n") + 1, "style sheets may not import or load remote files")
-            continue
-        parts.append(f"/* {path.name} */\n{text}")
-    report.raise_if_errors()
+def book_css(book: Book, output: str = "epub") -> str:
+    """The theme's CSS for an output, then the book's (URLs rewritten for css/book.css)."""
+    parts = [f"/* {path.name} */\n{path.read_text(encoding='utf-8')}" for path in theme_styles(output)]
+    parts += [f"/* {style.shown} */\n{style.epub_text}" for style in book.styles]
     return "\n".join(parts)
 
 
@@ -139,8 +128,15 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         out.add_item(item)
         return item
 
-    css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=book_css(book, report).encode("utf-8"))
+    css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=book_css(book).encode("utf-8"))
     out.add_item(css)
+    packed = {asset.key for asset in book.assets.values()}
+    for style in book.styles:
+        for resource in style.resources:
+            if resource.key not in packed:
+                packed.add(resource.key)
+                out.add_item(epub.EpubItem(uid=f"res-{len(packed)}", file_name=resource.key, media_type=resource.media_type,
+                                           content=resource.path.read_bytes()))
     spine: list[Any] = []
     landmarks: list[dict[str, str]] = []
     if book.cover is not None:

@@ -25,7 +25,7 @@ def write_html(book: Book, target: Path, report: Reporter) -> Path:
         return f"data:{asset.media_type};base64,{base64.b64encode(asset.path.read_bytes()).decode('ascii')}"
 
     html = print_html(book, src=data_url)
-    css = book_css(book, report) + "\n" + (theme_styles(book.root, "html")[1]).read_text(encoding="utf-8")
+    css = book_css(book, "epub") + "\n" + theme_styles("html")[1].read_text(encoding="utf-8")
     html = html.replace("</head>", f"<style>\n{css}\n</style>\n</head>", 1)
     with atomic_write(target) as tmp:
         tmp.write_text(html, encoding="utf-8")

@@ -148,7 +148,7 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
     env = theme_environment(book.root)
     geometry_css = render_template(env, "print/page.css", book.root, **page_geometry(book))
     stylesheets = [weasyprint.CSS(string=geometry_css, font_config=font_config, url_fetcher=fetcher)]
-    for css in theme_styles(book.root, "print"):
+    for css in [*theme_styles("print"), *(style.path for style in book.styles)]:
         stylesheets.append(weasyprint.CSS(filename=str(css), font_config=font_config, url_fetcher=fetcher))
 
     collector = _LogCollector()

@@ -1,0 +1,204 @@
+"""The catalogue of bad inputs: each gets its exact error, exit status 1, no traceback, dist/ untouched."""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+import struct
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from folio.cli import main
+
+YAML = "title: Bad Book\nidentifier: urn:x:bad\nlang: en-US\nchapters:\n  - chapters/01.md\n"
+GOOD = "# One\n\nText.\n"
+
+
+def png(width: int = 20, height: int = 20) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "blue").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
+    """A small file that claims 900 megapixels (one-bit greyscale, all zeros, compressed)."""
+    raw = zlib.compress(b"".join(b"\x00" + b"\x00" * ((width + 7) // 8) for _ in range(height)), 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+BIB = "@book{known2000, author = {Known, Ann}, title = {Known}, publisher = {P}, year = {2000}}\n"
+
+# id -> (files, exact expected error lines). "book.yaml" in files replaces YAML; chapters/01.md defaults to GOOD.
+CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
+    "yaml-malformed": ({"book.yaml": "title: T\nchapters: [chapters/01.md\nlang: en\n"},
+                       ["book.yaml:3: invalid YAML: expected ',' or ']', but got ':'"]),
+    "yaml-unknown-key": ({"book.yaml": YAML + "colour: blue\n"}, ["book.yaml:6: unknown key 'colour'"]),
+    "yaml-misspelled-key": ({"book.yaml": YAML + "publsher: X\n"}, ["book.yaml:6: unknown key 'publsher' (did you mean 'publisher'?)"]),
+    "yaml-wrong-type": ({"book.yaml": YAML + "subtitle: [a, b]\n"}, ["book.yaml:6: 'subtitle' must be a text, not a list"]),
+    "yaml-wrong-bool": ({"book.yaml": YAML + "citations-per-chapter: often\n"}, ["book.yaml:6: 'citations-per-chapter' must be true or false"]),
+    "yaml-alias": ({"book.yaml": "title: &t T\nsubtitle: *t\nchapters: [chapters/01.md]\n"},
+                   ["book.yaml:1: YAML anchors and aliases (&name, *name) are not allowed"]),
+    "yaml-python-tag": ({"book.yaml": "title: !!python/object/apply:os.system ['true']\nchapters: [chapters/01.md]\n"},
+                        ["book.yaml:1: the YAML tag '!!python/object/apply:os.system' is not allowed"]),
+    "yaml-not-mapping": ({"book.yaml": "- title\n- chapters\n"}, ["book.yaml:1: book.yaml must be a mapping of keys (title:, chapters:, ...)"]),
+    "yaml-invalid-utf8": ({"book.yaml": b"title: Caf\xe9\nchapters: [chapters/01.md]\n"}, ["book.yaml:1: invalid UTF-8"]),
+    "yaml-missing-title": ({"book.yaml": "chapters: [chapters/01.md]\n"}, ["book.yaml:1: required key 'title' is missing"]),
+    "yaml-empty-chapters": ({"book.yaml": "title: T\nchapters: []\n"}, ["book.yaml:2: 'chapters' must be a list of chapter files"]),
+    "yaml-bad-trim": ({"book.yaml": YAML + "trim: 100x100in\n"}, ["book.yaml:6: trim '100x100in' is outside 2 x 2 in to 20 x 30 in"]),
+    "yaml-bad-date": ({"book.yaml": YAML + "date: 25/11/2026\n"}, ["book.yaml:6: date '25/11/2026' must be YYYY, YYYY-MM or YYYY-MM-DD"]),
+    "yaml-bad-lang": ({"book.yaml": YAML.replace("en-US", "English")}, ["book.yaml:3: lang 'English' is not a BCP 47 tag like en-US"]),
+    "yaml-bad-role": ({"book.yaml": "title: T\nchapters:\n  - file: chapters/01.md\n    role: appendix\n"},
+                      ["book.yaml:4: unknown chapter role 'appendix': use frontmatter, bodymatter, backmatter"]),
+    "yaml-unknown-lint-code": ({"book.yaml": YAML + "lint:\n  ignore: [note-unsued]\n"},
+                               ["book.yaml:7: unknown warning code 'note-unsued' (did you mean 'note-unused'?)"]),
+    "chapter-missing": ({"book.yaml": YAML + "  - chapters/02.md\n"}, ["book.yaml:6: chapter 'chapters/02.md' does not exist"]),
+    "chapter-twice": ({"book.yaml": YAML + "  - chapters/01.md\n"}, ["book.yaml:6: chapter 'chapters/01.md' is listed twice (first at line 5)"]),
+    "chapter-dotdot": ({"book.yaml": YAML + "  - ../outside.md\n"}, ["book.yaml:6: chapter '../outside.md' points outside the book folder"]),
+    "chapter-absolute": ({"book.yaml": YAML + "  - /etc/hostname\n"},
+                         ["book.yaml:6: chapter '/etc/hostname' is an absolute path; use a path relative to the book folder"]),
+    "chapter-url": ({"book.yaml": YAML + "  - https://example.com/c.md\n"},
+                    ["book.yaml:6: chapter 'https://example.com/c.md' is a URL; only files inside the book are allowed"]),
+    "chapter-empty": ({"chapters/01.md": ""}, ["chapters/01.md:1: the chapter file is empty"]),
+    "chapter-no-heading": ({"chapters/01.md": "Text without a heading.\n"},
+                           ["chapters/01.md:1: the chapter has no title: start it with '# Title' (one level-1 heading per file)"]),
+    "chapter-two-headings": ({"chapters/01.md": "# One\n\nText.\n\n# Two\n"},
+                             ["chapters/01.md:5: a second level-1 heading 'Two': a chapter file holds one chapter (use ## for sections)"]),
+    "chapter-invalid-utf8": ({"chapters/01.md": b"# One\n\nna\xefve\n"}, ["chapters/01.md:3:3: invalid UTF-8 (byte 0xef)"]),
+    "chapter-nul": ({"chapters/01.md": "# One\n\nNUL\x00here\n"}, ["chapters/01.md:3:4: control character U+0000 in the text"]),
+    "chapter-control": ({"chapters/01.md": "# One\n\nbell\x07\n"}, ["chapters/01.md:3:5: control character U+0007 in the text"]),
+    "note-undefined": ({"chapters/01.md": "# One\n\nCalled[^x] here.\n"}, ["chapters/01.md:3: footnote [^x] is called but never defined"]),
+    "id-duplicate": ({"book.yaml": YAML + "  - chapters/02.md\n", "chapters/01.md": "# One\n\n[a]{#same}\n",
+                      "chapters/02.md": "# Two\n\n[b]{#same}\n"}, ["chapters/02.md:3: duplicate id 'same' (also at chapters/01.md:3)"]),
+    "link-missing-id": ({"chapters/01.md": "# One\n\n[see](#nowhere)\n"}, ["chapters/01.md:3: link to '#nowhere': no such id in the book"]),
+    "link-relative-file": ({"chapters/01.md": "# One\n\n[see](notes.md)\n"},
+                           ["chapters/01.md:3: link to 'notes.md': internal links are written [text](#id), external ones as full URLs"]),
+    "image-missing": ({"chapters/01.md": "# One\n\n![Cap](images/none.png){alt=x}\n"},
+                      ["chapters/01.md:3: image 'images/none.png' does not exist"]),
+    "image-empty": ({"chapters/01.md": "# One\n\n![Cap](images/e.png){alt=x}\n", "images/e.png": b""},
+                    ["chapters/01.md:3: image 'images/e.png': the file is empty"]),
+    "image-truncated": ({"chapters/01.md": "# One\n\n![Cap](images/t.png){alt=x}\n", "images/t.png": png(300, 300)[:150]},
+                        ["chapters/01.md:3: image 'images/t.png': the image is damaged: image file is truncated"]),
+    "image-undecodable": ({"chapters/01.md": "# One\n\n![Cap](images/u.png){alt=x}\n", "images/u.png": b"this is text"},
+                          ["chapters/01.md:3: image 'images/u.png': not an image Pillow can read (use JPEG, PNG, GIF, WebP or SVG)"]),
+    "image-bomb": ({"chapters/01.md": "# One\n\n![Cap](images/b.png){alt=x}\n", "images/b.png": bomb_png()},
+                   ["chapters/01.md:3: image 'images/b.png': more than 40 megapixels (a decompression bomb?)"]),
+    "image-remote": ({"chapters/01.md": "# One\n\n![Cap](http://127.0.0.1:9/x.png){alt=x}\n"},
+                     ["chapters/01.md:3: image 'http://127.0.0.1:9/x.png' is not a file in the book: remote and data: images are not fetched"]),
+    "image-outside": ({"chapters/01.md": "# One\n\n![Cap](../x.png){alt=x}\n"}, ["chapters/01.md:3: image '../x.png' points outside the book folder"]),
+    "image-absolute": ({"chapters/01.md": "# One\n\n![Cap](/etc/hostname){alt=x}\n"},
+                       ["chapters/01.md:3: image '/etc/hostname' is an absolute path; use a path relative to the book folder"]),
+    "svg-entity": ({"chapters/01.md": "# One\n\n![Cap](images/e.svg){alt=x}\n",
+                    "images/e.svg": '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&x;</text></svg>'},
+                   ["chapters/01.md:3: image 'images/e.svg': the SVG declares entities, which folio refuses"]),
+    "svg-script": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                    "images/s.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>'},
+                   ["chapters/01.md:3: image 'images/s.svg': the SVG contains <script>, which folio refuses"]),
+    "svg-remote-href": ({"chapters/01.md": "# One\n\n![Cap](images/r.svg){alt=x}\n",
+                         "images/r.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="http://127.0.0.1:9/x.png"/></svg>'},
+                        ["chapters/01.md:3: image 'images/r.svg': the SVG refers to an outside resource (http://127.0.0.1:9/x.png)"]),
+    "cover-not-image": ({"book.yaml": YAML + "cover-image: cover.txt\n", "cover.txt": "not a picture"},
+                        ["book.yaml:6: cover-image: not an image Pillow can read (use JPEG, PNG, GIF, WebP or SVG)"]),
+    "cover-missing": ({"book.yaml": YAML + "cover-image: images/cover.jpg\n"}, ["book.yaml:6: cover-image: 'images/cover.jpg' does not exist"]),
+    "citation-unknown-key": ({"book.yaml": YAML + "bibliography: refs.bib\n", "refs.bib": BIB,
+                              "chapters/01.md": "# One\n\nAs [@known2000] and [@smith2001, 4] say.\n"},
+                             ["chapters/01.md:3: unknown citation key 'smith2001'"]),
+    "citation-no-bibliography": ({"chapters/01.md": "# One\n\nAs [@someone] said.\n"},
+                                 ["chapters/01.md:3: citation '@someone' but book.yaml names no bibliography"]),
+    "bibliography-broken-entry": ({"book.yaml": YAML + "bibliography: refs.bib\n", "refs.bib": BIB + "@book{broken,\n  title = {Unclosed\n",
+                                   "chapters/01.md": "# One\n\nAs [@known2000].\n"}, None),
+    "bibliography-missing": ({"book.yaml": YAML + "bibliography: refs.bib\n"}, ["book.yaml:6: bibliography: 'refs.bib' does not exist"]),
+    "bibliography-duplicate-key": ({"book.yaml": YAML + "bibliography: refs.bib\n", "refs.bib": BIB + BIB,
+                                    "chapters/01.md": "# One\n\nAs [@known2000].\n"},
+                                   ["refs.bib:2: duplicate bibliography key 'known2000' (also at refs.bib:1)"]),
+    "csl-unknown": ({"book.yaml": YAML + "bibliography: refs.bib\ncsl: chicago-notes-bibliografy\n", "refs.bib": BIB,
+                     "chapters/01.md": "# One\n\nAs [@known2000].\n"}, None),
+    "css-remote": ({"styles/x.css": "p { color: red; }\nbody { background: url(http://127.0.0.1:9/bg.png); }\n"},
+                   ["styles/x.css:2: url(http://127.0.0.1:9/bg.png) is not a file in the book: style sheets may not load remote or file: URLs"]),
+    "css-import": ({"styles/x.css": "@import 'other.css';\n"},
+                   ["styles/x.css:1: @import is not allowed: list every style sheet in styles/ instead"]),
+    "css-file-url": ({"styles/x.css": "p { background: url(file:///etc/passwd); }\n"},
+                     ["styles/x.css:1: url(file:///etc/passwd) is not a file in the book: style sheets may not load remote or file: URLs"]),
+    "css-outside": ({"styles/x.css": "p { background: url(../../secret.png); }\n"},
+                    ["styles/x.css:1: url(): '../../secret.png' points outside the book folder"]),
+    "template-syntax": ({"templates/print/book.html": "<html>\n{% for x in %}\n</html>\n"},
+                        ["templates/print/book.html:2: template error: Expected an expression, got 'end of statement block'"]),
+}
+
+
+def make(tmp_path, files):
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    contents = {"book.yaml": YAML, "chapters/01.md": GOOD, **files}
+    for name, content in contents.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gets_its_exact_error(tmp_path, case):
+    files, expected = CASES[case]
+    root = make(tmp_path, files)
+    out = tmp_path / "dist"
+    out.mkdir()
+    previous = {"bad-book.pdf": b"%PDF-previous", "bad-book.epub": b"PK-previous"}
+    for name, data in previous.items():
+        (out / name).write_bytes(data)
+    result = CliRunner().invoke(main, ["build", str(root), "-o", str(out), "--to", "pdf,epub"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    errors = [line.removeprefix(f"{root.as_posix()}/") for line in result.output.splitlines() if not line.startswith("folio:") and ": warning:" not in line]
+    if expected is None:  # the message comes from pandoc or a list of names: its place and gist are checked
+        assert len(errors) == 1 and errors[0].split(":")[0] in ("refs.bib", "book.yaml"), errors
+    else:
+        assert errors == expected
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == previous
+
+
+def test_the_catalogue_has_at_least_forty_cases():
+    assert len(CASES) >= 40
+
+
+def test_fifo_as_a_chapter(tmp_path):
+    root = make(tmp_path, {"book.yaml": YAML + "  - chapters/pipe.md\n"})
+    os.mkfifo(root / "chapters" / "pipe.md")
+    result = CliRunner().invoke(main, ["build", str(root), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"{root.as_posix()}/book.yaml:6: chapter 'chapters/pipe.md' is not a regular file" in result.output
+
+
+def test_symlinked_image_pointing_out(tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png())
+    root = make(tmp_path, {"chapters/01.md": "# One\n\n![Cap](images/link.png){alt=x}\n"})
+    (root / "images").mkdir()
+    (root / "images" / "link.png").symlink_to(secret)
+    result = CliRunner().invoke(main, ["build", str(root), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "chapters/01.md:3: image 'images/link.png' points outside the book folder" in result.output
+
+
+@pytest.mark.parametrize("markdown, removed", [
+    ('<script>alert(1)</script>\n', "<script>"),
+    ('<p onclick="steal()">Hi</p>\n', "onclick="),
+    ('<p><a href="javascript:alert(1)">x</a></p>\n', "javascript: URL"),
+    ('<iframe src="https://example.com"></iframe>\n', "<iframe>"),
+    ('<form action="https://example.com"><input name="q"/></form>\n', "<form>"),
+    ('<p><img src="http://127.0.0.1:9/x.png" alt="x"/></p>\n', "<img>"),
+])
+def test_raw_html_removals_are_warnings_that_strict_turns_into_failures(tmp_path, markdown, removed):
+    root = make(tmp_path, {"chapters/01.md": f"# One\n\nText.\n\n{markdown}"})
+    lenient = CliRunner().invoke(main, ["build", str(root), "-o", str(tmp_path / "a"), "--to", "epub"])
+    assert lenient.exit_code == 0, lenient.output
+    assert "chapters/01.md:5: warning: removed" in lenient.output and removed in lenient.output
+    strict = CliRunner().invoke(main, ["build", str(root), "-o", str(tmp_path / "b"), "--to", "epub", "--strict"])
+    assert strict.exit_code == 1
