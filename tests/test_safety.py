@@ -34,12 +34,13 @@ def test_book_css_cannot_reach_outside_files_or_the_network(make_book, tmp_path)
     secret.write_text("TOP-SECRET-BYTES")
     css = f'@font-face {{ font-family: X; src: url("{secret.as_uri()}"); }}\np {{ background: url("{secret.as_uri()}"); }}\n'
     root = make_book({"01.md": "# One\n\nText.\n"}, extra={"styles/evil.css": css})
-    with pytest.raises(FolioError) as caught:
-        build(root, tmp_path / "out", ("epub",))
-    assert "styles/evil.css:1: style sheets may not import or load remote files" in str(caught.value)
-    result = build(root, tmp_path / "out", ("pdf",))
-    assert b"TOP-SECRET-BYTES" not in result.outputs["pdf"].read_bytes()
-    assert any("refused to fetch" in d.message for d in result.warnings)
+    for formats in (("epub",), ("pdf",), ("html",)):
+        with pytest.raises(FolioError) as caught:
+            build(root, tmp_path / "out", formats)
+        messages = [d.format() for d in caught.value.diagnostics]
+        assert messages == [f"styles/evil.css:{line}: url({secret.as_uri()[:60]}) is not a file in the book: style sheets may not load remote or file: URLs"
+                            for line in (1, 2)]
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.pdf"))
 
 
 def test_links_in_html_are_not_attachments(make_book, tmp_path):
@@ -51,3 +52,161 @@ def test_links_in_html_are_not_attachments(make_book, tmp_path):
     assert b"/EmbeddedFile" not in result.outputs["pdf"].read_bytes()
     with zipfile.ZipFile(result.outputs["epub"]) as archive:
         assert all(b"ATTACHED-SECRET" not in archive.read(n) for n in archive.namelist())
+
+
+# -- a canary server and a secret file, referenced in every way a book can ------------------
+
+import hashlib
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from folio.cli import main as cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Canary:
+    def __init__(self):
+        self.hits: list[str] = []
+        canary = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                canary.hits.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"canary")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def canary():
+    server = Canary()
+    yield server
+    server.close()
+
+
+def test_nothing_reaches_the_network_or_leaks_a_secret_file(make_book, tmp_path, canary):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CANARY-BYTES")
+    url, file_url = canary.url, secret.as_uri()
+    chapter = f"""# One
+
+Text with a [plain link]({url}/link) and raw HTML: <span style="background: url({url}/style.png)">styled</span>.
+
+<img src="{url}/raw.png" alt="x"/>
+
+<iframe src="{url}/frame"></iframe>
+
+<script src="{url}/script.js"></script>
+
+<link rel="stylesheet" href="{url}/sheet.css"/>
+
+<object data="{file_url}"></object>
+
+<video poster="{url}/poster.png" src="{url}/v.mp4"></video>
+
+<a rel="attachment" href="{file_url}">attach</a>
+
+As [@canary2020] says.
+"""
+    bib = f"@online{{canary2020, author = {{Bird, Canary}}, title = {{Song}}, url = {{{url}/bib}}, year = {{2020}}}}\n"
+    print_template = ('{% extends "default/print/book.html" %}{% block halftitle %}'
+                      f'<link rel="stylesheet" href="{url}/t.css"/><link rel="attachment" href="{file_url}"/>'
+                      f'<img src="{url}/t.png" alt=""/><img src="{file_url}" alt=""/>'
+                      '<section class="halftitle"><p class="halftitle-title">T</p></section>{% endblock %}')
+    yaml = "title: Canary\nidentifier: urn:x:c\nbibliography: refs.bib\nchapters: [chapters/01.md]\n"
+    root = make_book({"01.md": chapter}, yaml, extra={"refs.bib": bib, "templates/print/book.html": print_template})
+    result = CliRunner().invoke(cli, ["build", str(root), "-o", str(tmp_path / "out"), "--to", "pdf,epub,html"])
+    assert result.exit_code == 0, result.output
+    for output in (tmp_path / "out").glob("canary.*"):
+        data = output.read_bytes()
+        assert b"SECRET-CANARY-BYTES" not in data
+        if output.suffix == ".epub":
+            import zipfile
+
+            with zipfile.ZipFile(output) as archive:
+                assert all(b"SECRET-CANARY-BYTES" not in archive.read(n) for n in archive.namelist())
+    # the ways that are errors: refused before anything is fetched
+    refused = {
+        "image": {"chapters/01.md": f"# One\n\n![x]({url}/md.png){{alt=x}}\n"},
+        "file-image": {"chapters/01.md": f"# One\n\n![x]({file_url}){{alt=x}}\n"},
+        "css": {"styles/a.css": f"p {{ background: url({url}/css.png); }}\n"},
+        "css-import": {"styles/a.css": f"@import url({url}/imp.css);\n"},
+        "css-file": {"styles/a.css": f"@font-face {{ font-family: X; src: url({file_url}); }}\n"},
+        "svg": {"chapters/01.md": "# One\n\n![x](images/a.svg){alt=x}\n",
+                "images/a.svg": f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><image xlink:href="{url}/svg.png"/></svg>'},
+        "cover": {"book.yaml": f"title: C\nidentifier: urn:x:c\ncover-image: {url}/cover.jpg\nchapters: [chapters/01.md]\n"},
+        "csl": {"book.yaml": f"title: C\nidentifier: urn:x:c\nbibliography: refs.bib\ncsl: {url}/style.csl\nchapters: [chapters/01.md]\n",
+                "refs.bib": bib, "chapters/01.md": "# One\n\n[@canary2020]\n"},
+        "bibliography": {"book.yaml": f"title: C\nidentifier: urn:x:c\nbibliography: {file_url}\nchapters: [chapters/01.md]\n"},
+    }
+    for name, files in refused.items():
+        book = tmp_path / f"refused-{name}"
+        (book / "chapters").mkdir(parents=True)
+        (book / "book.yaml").write_text("title: C\nidentifier: urn:x:c\nchapters: [chapters/01.md]\n")
+        (book / "chapters" / "01.md").write_text("# One\n\nText.\n")
+        for path, content in files.items():
+            (book / path).parent.mkdir(parents=True, exist_ok=True)
+            (book / path).write_text(content)
+        outcome = CliRunner().invoke(cli, ["build", str(book), "-o", str(tmp_path / f"out-{name}")])
+        assert outcome.exit_code == 1, (name, outcome.output)
+    assert canary.hits == []
+
+
+# -- killing builds --------------------------------------------------------------------------
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_killed_build_never_damages_the_last_good_outputs(tmp_path):
+    import pypdf
+    import zipfile
+
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("dist"))
+    out = tmp_path / "dist"
+    folio = [sys.executable, "-m", "folio.cli", "build", str(book), "-o", str(out), "-q", "--no-cache"]
+    subprocess.run(folio, check=True, capture_output=True)
+    outputs = [out / "making-books-with-folio.pdf", out / "making-books-with-folio.epub"]
+    old = {p.name: digest(p) for p in outputs}
+    chapter = book / "chapters" / "02-writing-chapters.md"
+    chapter.write_text(chapter.read_text() + "\nA new closing paragraph, so that a finished build writes different bytes.\n")
+    new: dict[str, str] = {}
+    for delay in (0.3, 0.8, 1.5, 2.5, 3.5, 4.5, 6.0):
+        process = subprocess.Popen(folio, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for path in outputs:
+            state = digest(path)
+            assert state in (old[path.name], new.get(path.name, state)), f"{path.name} changed after a kill at {delay} s"
+            if state != old[path.name]:
+                new[path.name] = state
+            if path.suffix == ".pdf":
+                assert len(pypdf.PdfReader(str(path)).pages) > 10
+            else:
+                with zipfile.ZipFile(path) as archive:
+                    assert archive.testzip() is None
+    subprocess.run(folio, check=True, capture_output=True)
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+    assert {p.name: digest(p) for p in outputs} != old
