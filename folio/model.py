@@ -81,7 +81,7 @@ class Chapter:
     figures: list[Figure] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     slug: str = ""  # file stem for per-chapter outputs (EPUB)
-    has_raw_inline: bool = False  # raw inline tags: the rendered markup is re-balanced
+    has_raw_html: bool = False  # raw HTML: the rendered markup is re-parsed and repaired
     generated: bool = False  # made by folio (the bibliography): placed after the notes
 
     def line_of(self, needle: str, default: int | None = 1) -> int | None:

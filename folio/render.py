@@ -23,7 +23,7 @@ import jinja2
 from .ast import stringify
 from .model import Book, Chapter, Figure, Note
 from .paths import is_inside
-from .sanitize import balance_fragment
+from .sanitize import repair_fragment
 
 THEME_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATES = THEME_ROOT / "templates"
@@ -125,7 +125,7 @@ class Renderer:
     def chapter_body(self, chapter: Chapter) -> str:
         self.chapter = chapter
         html = self.blocks(chapter.blocks)
-        return balance_fragment(html) if chapter.has_raw_inline else html
+        return repair_fragment(html) if chapter.has_raw_html else html
 
     def chapter_title(self, chapter: Chapter, with_notes: bool = True) -> str:
         """The title as HTML; without note calls for contents, nav and running heads."""
@@ -145,7 +145,7 @@ class Renderer:
                 html = html[: -len("</p>")] + f" {backlink}</p>"
             else:
                 html += f"\n<p>{backlink}</p>"
-        return balance_fragment(html) if chapter.has_raw_inline else html
+        return repair_fragment(html) if chapter.has_raw_html else html
 
     def figure_caption(self, figure: Figure) -> str:
         return self.inlines(figure.caption)

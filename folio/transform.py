@@ -20,7 +20,7 @@ from .config import Config
 from .errors import Reporter
 from .model import Asset, Book, Chapter, Figure, Heading, Note
 from .paths import ContainmentError, contained
-from .sanitize import clean_block, clean_inline, clean_keyvals
+from .sanitize import clean_keyvals, clean_raw
 from .styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -133,6 +133,8 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)")
         chapter.blocks = blocks
     chapter.title_text = stringify(chapter.title).strip()
+    if chapter.title and not chapter.title_text:
+        report.error(chapter.source, chapter.line_of("# ") or 1, "the chapter's heading has no text")
     if "subtitle" in meta:
         chapter.subtitle = stringify(_meta_inlines(meta["subtitle"])).strip()
     if "author" in meta:
@@ -277,11 +279,8 @@ def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:
             report.warn("raw-format-dropped", chapter.source, chapter.line_of(text[:30]), f"raw {fmt} is dropped from HTML outputs")
             node["c"] = ["html", ""]
             continue
-        if kind == "RawBlock":
-            cleaned, removed = clean_block(text)
-        else:
-            cleaned, removed = clean_inline(text)
-            chapter.has_raw_inline = True
+        cleaned, removed = clean_raw(text, block=kind == "RawBlock")
+        chapter.has_raw_html = True
         warn(removed, text.strip()[:30])
         node["c"] = ["html", cleaned or ""]
     for node in found["Div"] + found["Span"]:

@@ -96,3 +96,17 @@ def small_built(tmp_path_factory) -> Built:
 def _no_source_date_epoch(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the fuzz test's outcome: how many generated books built valid EPUBs, how many failed clearly."""
+    try:
+        from test_fuzz import STATS
+    except ImportError:
+        return
+    total = sum(STATS.values())
+    if total:
+        good = STATS["valid"] + STATS["clear-error"]
+        terminalreporter.write_line(
+            f"fuzz: {total} generated books: {STATS['valid']} valid EPUBs (EPUBCheck 0/0), {STATS['clear-error']} clear errors, "
+            f"{STATS['invalid']} invalid: {100 * good / total:.0f}% valid or clear")

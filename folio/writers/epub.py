@@ -168,7 +168,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         html = insert_at_start(html, [m for m in markers if m[0] == 0], f'<section id="{chapter.id}"')
         page_list.extend((name, label) for _, label in sorted(markers, key=lambda m: m[0]))
         spine.append(document(f"c-{chapter.slug}", name, html, _properties(html)))
-        children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2]
+        children = [{"href": f"{name}#{h['id']}", "html": h["html"]} for h in entry["headings"] if h["level"] == 2 and h["text"]]
         toc.append({"href": name, "html": entry["toc_html"], "children": children})
         ncx.append(epub.Link(name, chapter.title_text, f"ncx-{chapter.slug}"))
         if entry["epub_type"] == "bibliography":
