@@ -126,6 +126,35 @@ def check(book: Path, out: Path | None, ace: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--title", default=None, help="The book's title (asked when not given and a terminal is attached).")
+@click.option("--author", default=None, help="The author's name (asked likewise).")
+@click.option("--lang", default=None, help="BCP 47 language tag, e.g. en-US, fr, de (default: en-US).")
+def new(folder: Path, title: str | None, author: str | None, lang: str | None) -> None:
+    """Create a new book in FOLDER (new or empty) that builds right away."""
+    import datetime
+    import re
+
+    from .errors import FolioError
+    from .starter import create_book
+
+    interactive = sys.stdin.isatty()
+    title = title or (click.prompt("Title", default=folder.name.replace("-", " ").title()) if interactive else folder.name.replace("-", " ").title())
+    author = author or (click.prompt("Author", default="Anonymous") if interactive else "Anonymous")
+    lang = lang or (click.prompt("Language", default="en-US") if interactive else "en-US")
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
+        raise click.BadParameter(f"'{lang}' is not a BCP 47 tag like en-US", param_hint="--lang")
+    try:
+        create_book(folder, title, author, lang, datetime.date.today().year)
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(diagnostic.format(), err=True)
+        sys.exit(1)
+    click.echo(f"created {folder}/ with book.yaml, two chapters, references.bib and images/")
+    click.echo(f"next: folio build {folder}")
+
+
 @contextmanager
 def _time_limit(seconds: int | None) -> Iterator[None]:
     """Raise a FolioError in the build when it runs longer than `seconds` (outputs stay as they were)."""

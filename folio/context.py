@@ -145,7 +145,7 @@ def chapter_entry(chapter: Chapter, renderer: Renderer, body: bool = True) -> di
         "aria_role": role,
         "body": renderer.chapter_body(chapter) if body else "",
         "headings": [
-            {"level": h.level, "id": h.id, "text": h.text, "html": renderer.inlines(h.inlines)} for h in chapter.headings
+            {"level": h.level, "id": h.id, "text": h.text, "html": renderer.plain_inlines(h.inlines)} for h in chapter.headings
         ],
     }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from .model import Asset
 
 MAX_PIXELS = 40_000_000  # 40 megapixels: a 300 dpi full-page photo is under 10
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
 MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 
 
@@ -21,6 +22,9 @@ class ImageError(ValueError):
 
 
 def checked_asset(key: str, path: Path) -> Asset:
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        raise ImageError(f"{size // 2**20} MB is more than the {MAX_IMAGE_BYTES // 2**20} MB limit for an image")
     data = path.read_bytes()
     if not data:
         raise ImageError("the file is empty")

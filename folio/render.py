@@ -81,6 +81,7 @@ class Renderer:
         self.quotes = quotes_for(book.config.lang)
         self.chapter: Chapter | None = None
         self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
+        self._plain = False  # rendering for contents and nav: note calls are left out
         self.block_handlers: dict[str, Callable[[Any], str]] = {
             "Para": lambda c: f"<p>{self.inlines(c)}</p>\n",
             "Plain": self.inlines,
@@ -128,11 +129,17 @@ class Renderer:
         return repair_fragment(html) if chapter.has_raw_html else html
 
     def chapter_title(self, chapter: Chapter, with_notes: bool = True) -> str:
-        """The title as HTML; without note calls for contents, nav and running heads."""
+        """The title as HTML; plain (no note calls, no links) for contents, nav and running heads."""
         self.chapter = chapter
-        if with_notes:
-            return self.inlines(chapter.title)
-        return self.inlines([i for i in chapter.title if i.get("t") != "NoteRef"])
+        return self.inlines(chapter.title) if with_notes else self.plain_inlines(chapter.title)
+
+    def plain_inlines(self, inlines: list[dict[str, Any]]) -> str:
+        """Inlines for a place that is itself a link (contents, nav): no note calls, links as text."""
+        self._in_link, self._plain = True, True
+        try:
+            return self.inlines(inlines)
+        finally:
+            self._in_link, self._plain = False, False
 
     def note_body(self, chapter: Chapter, note: Note, backlink: str = "", lead: str = "") -> str:
         """A note's blocks: `lead` markup opens its first paragraph, `backlink` ends its last."""
@@ -320,6 +327,8 @@ class Renderer:
 
     def _note_ref(self, number: int) -> str:
         note = self.chapter.notes[number - 1]
+        if self._plain:
+            return ""
         if self._in_link:
             return f'<sup class="noteref" id="{esc(note.ref_id)}">{number}</sup>'
         return (

@@ -152,3 +152,33 @@ def test_check_runs_the_validators_and_reports_at_the_source(make_book, tmp_path
     assert any("RSC-007" in line for line in lines), result.output
     assert any("image-alt" in line for line in lines), result.output
     assert all(line.startswith(f"{root.as_posix()}/chapters/01.md") for line in lines), lines
+
+
+def test_new_creates_a_book_that_builds_and_validates(tmp_path):
+    from conftest import epubcheck
+
+    folder = tmp_path / "mybook"
+    result = run("new", str(folder), "--title", 'A "Quoted" Title', "--author", "Ann Author", "--lang", "en-GB")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in folder.iterdir()} == {"book.yaml", "chapters", "images", "references.bib"}
+    built = run("build", str(folder), "-q")
+    assert built.exit_code == 0, built.output
+    report = epubcheck(folder / "dist" / "a-quoted-title.epub")
+    assert report["messages"] == []
+    from folio import load_book
+
+    book = load_book(folder)
+    assert book.config.title == 'A "Quoted" Title' and book.config.lang == "en-GB"
+    assert book.figures and book.chapters[-1].generated  # a figure and a bibliography
+    assert sum(len(c.notes) for c in book.chapters) == 2  # the footnote and the citation note
+    again = run("new", str(folder), "--title", "X", "--author", "Y")
+    assert again.exit_code == 1 and "folder exists and is not empty" in again.output
+
+
+def test_notes_and_links_in_headings_stay_out_of_the_nav(make_book, tmp_path):
+    from conftest import epubcheck
+
+    root = make_book({"01.md": "# One^[title note] and [a link](#sec) {#one}\n\n## Section^[a note] with [a link](#one) {#sec}\n\nText.\n"})
+    result = run("build", str(root), "-o", str(tmp_path), "--to", "epub")
+    assert result.exit_code == 0, result.output
+    assert epubcheck(tmp_path / "test-book.epub")["messages"] == []
