@@ -155,6 +155,29 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
     click.echo(f"next: folio build {folder}")
 
 
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the preview is built (default: dist/ inside the book folder).")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, help="Port on 127.0.0.1 (0: any free port).")
+def serve(book: Path, out: Path | None, port: int) -> None:
+    """Preview BOOK in a browser on 127.0.0.1; it rebuilds and reloads whenever a file changes."""
+    from .config import load_config
+    from .errors import FolioError
+    from .serve import serve as run_serve
+
+    try:
+        load_config(book)
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic), err=True)
+        sys.exit(1)
+    run_serve(book, out or book / "dist", port, log=lambda line: click.echo(f"folio: {line}", err=False))
+
+
+main.add_command(serve, name="watch")
+
+
 @contextmanager
 def _time_limit(seconds: int | None) -> Iterator[None]:
     """Raise a FolioError in the build when it runs longer than `seconds` (outputs stay as they were)."""
