@@ -214,7 +214,7 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
     for chapter, ast in chapters:
         for key in dict.fromkeys(cited_keys([ast])):
             if key not in entries:
-                report.error(chapter.source, chapter.line_of(f"@{key}"), f"unknown citation key '{key}'")
+                report.error(chapter.source, chapter.line_of(f"@{key}"), f"unknown citation key '{key}'", code="citation-unknown")
     if report.errors:
         return []
     meta: dict[str, Any] = {

@@ -88,42 +88,90 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
 
 @main.command()
 @click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Findings as text lines or JSON.")
+@click.option("--strict", is_flag=True, default=False, help="Exit 1 on warnings too.")
+@click.option("--validate", is_flag=True, default=False,
+              help="Also build the EPUB and run EPUBCheck and Ace by DAISY (when installed) on it.")
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to build the EPUB that is checked (default: dist/ inside the book folder).")
-@click.option("--ace/--no-ace", default=True, help="Also run Ace by DAISY when it is installed (default: yes).")
-def check(book: Path, out: Path | None, ace: bool) -> None:
-    """Build BOOK's EPUB and check it with EPUBCheck and Ace, reporting each problem at its source."""
+              help="With --validate: where the EPUB is built (default: dist/ inside the book folder).")
+@click.option("--no-ace", is_flag=True, default=False, help="With --validate: skip Ace.")
+def check(book: Path, fmt: str, strict: bool, validate: bool, out: Path | None, no_ace: bool) -> None:
+    """Check BOOK's manuscript without building it; --validate also checks the built EPUB."""
+    import json
+
+    from .lint import lint
+
+    parsed, diagnostics = lint(book)
+    findings: list[dict] = [{"path": d.path, "line": d.line, "column": d.column, "severity": d.severity, "code": d.code,
+                             "message": d.message, "source": "folio"} for d in diagnostics]
+    if validate and parsed is not None:
+        findings += _validate(book, out, not no_ace, fmt)
+    errors = sum(f["severity"] == "error" for f in findings)
+    warnings = sum(f["severity"] == "warning" for f in findings)
+    if fmt == "json":
+        click.echo(json.dumps({"errors": errors, "warnings": warnings, "findings": findings}, indent=2, ensure_ascii=False))
+    else:
+        for f in findings:
+            where = f["path"] + (f":{f['line']}" if f["line"] else "") + (f":{f['column']}" if f["line"] and f["column"] else "")
+            if book not in (Path("."), Path("")) and not Path(f["path"]).is_absolute():
+                where = f"{book.as_posix().rstrip('/')}/{where}"
+            click.echo(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
+        click.echo(f"folio check: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+def _validate(book: Path, out: Path | None, ace: bool, fmt: str) -> list[dict]:
     from .check import ValidatorMissing, locate, run_ace, run_epubcheck
-    from .errors import FolioError
     from .pipeline import build as run_build
 
+    result = run_build(book, out, ("epub",))
+    epub = result.outputs["epub"]
+    found = []
+    for name, run in [("EPUBCheck", run_epubcheck)] + ([("Ace", run_ace)] if ace else []):
+        try:
+            found += run(epub)
+        except ValidatorMissing as exc:
+            if name == "EPUBCheck":
+                raise click.ClickException(str(exc)) from None
+            if fmt == "text":
+                click.echo(f"folio: Ace skipped: {exc}", err=True)
+    return [{"path": item.path, "line": item.line, "column": None, "severity": item.finding.severity, "code": item.finding.rule,
+             "message": item.finding.message, "source": item.finding.validator} for item in locate(found, result.book, epub)]
+
+
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def stats(book: Path, fmt: str) -> None:
+    """Words, notes, figures, citations, estimated pages and reading time of BOOK, per chapter."""
+    import json
+
+    from .errors import FolioError
+    from .lint import as_json, stats as book_stats
+    from .pipeline import load_book
+
     try:
-        result = run_build(book, out, ("epub",))
+        rows = book_stats(load_book(book))
     except FolioError as exc:
         for diagnostic in exc.diagnostics:
             click.echo(_shown(book, diagnostic), err=True)
         sys.exit(1)
-    for diagnostic in result.warnings:
-        click.echo(_shown(book, diagnostic), err=True)
-    epub = result.outputs["epub"]
-    findings = []
-    validators = [("EPUBCheck", run_epubcheck)] + ([("Ace", run_ace)] if ace else [])
-    for name, run in validators:
-        try:
-            found = run(epub)
-        except ValidatorMissing as exc:
-            if name == "EPUBCheck":
-                click.echo(f"folio: {exc}", err=True)
-                sys.exit(1)
-            click.echo(f"folio: {name} skipped: {exc}", err=True)
-            continue
-        click.echo(f"{name}: {sum(f.severity == 'error' for f in found)} errors, {sum(f.severity == 'warning' for f in found)} warnings")
-        findings += found
-    for item in locate(findings, result.book, epub):
-        shown = item.format()
-        click.echo(shown if book in (Path("."), Path("")) else f"{book.as_posix().rstrip('/')}/{shown}")
-    if any(f.severity == "error" for f in findings):
-        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=rows[-1].title)
+    for column, justify in (("chapter", "left"), ("words", "right"), ("notes", "right"), ("figures", "right"),
+                            ("citations", "right"), ("pages", "right"), ("minutes", "right")):
+        table.add_column(column, justify=justify)
+    for row in rows:
+        name = "Total" if row.file == "total" else row.title
+        table.add_row(name, f"{row.words:,}", str(row.notes), str(row.figures), str(row.citations), f"{row.pages:g}", f"{row.minutes:g}",
+                      end_section=row is rows[-2])
+    Console(width=max(100, Console().width), highlight=False).print(table)
 
 
 @main.command()

@@ -13,6 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+# Codes of the errors an author meets most; every other error has the code "error".
+ERROR_CODES: dict[str, str] = {
+    "chapter-empty": "a chapter file that is empty, or has no title",
+    "id-duplicate": "an id written twice in the book",
+    "note-undefined": "a footnote called but never defined",
+    "image-missing": "an image that is missing, outside the book, remote, damaged or unsafe",
+    "link-broken": "a link to an id that is nowhere in the book, or to a file",
+    "citation-unknown": "a citation key that is in no bibliography",
+}
+
 # Every warning code folio emits, with what it means. Authors silence codes per
 # book with `lint: {ignore: [code, ...]}` in book.yaml; docs/diagnostics.md lists them.
 WARNING_CODES: dict[str, str] = {
@@ -23,6 +33,11 @@ WARNING_CODES: dict[str, str] = {
     "heading-level-skipped": "a heading that skips a level (## followed by ####)",
     "citation-unused": "a bibliography entry no citation uses (add it to nocite: to list it anyway)",
     "pandoc-warning": "a warning from pandoc's Markdown reader",
+    "image-no-alt": "an image (not a figure) with no alt text",
+    "typography-straight-quote": "a straight quote left in the text where a typographic one is expected",
+    "typography-double-space": "two or more spaces between words",
+    "paragraph-long": "a paragraph of more than 400 words",
+    "note-long": "a note of more than 350 words, too long for an e-reader's popup",
     "font-missing-glyph": "a character that no font of the theme can draw",
     "pdf-layout": "a problem WeasyPrint reported while laying out the PDF",
 }
@@ -72,17 +87,17 @@ class Reporter:
     ignore: frozenset[str] = frozenset()
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
-        diag = Diagnostic(path, line, message, column=column)
+    def error(self, path: str, line: int | None, message: str, column: int | None = None, code: str = "error") -> None:
+        diag = Diagnostic(path, line, message, column=column, code=code)
         if diag not in self.items:
             self.items.append(diag)
 
-    def warn(self, code: str, path: str, line: int | None, message: str) -> None:
+    def warn(self, code: str, path: str, line: int | None, message: str, column: int | None = None) -> None:
         if code not in WARNING_CODES:
             raise KeyError(f"unregistered warning code {code!r}")
         if code in self.ignore:
             return
-        diag = Diagnostic(path, line, message, severity="warning", code=code)
+        diag = Diagnostic(path, line, message, severity="warning", code=code, column=column)
         if diag not in self.items:
             self.items.append(diag)
 

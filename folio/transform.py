@@ -111,7 +111,7 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
     meta = ast.get("meta", {})
     blocks = ast["blocks"]
     if not chapter.text.strip():
-        report.error(chapter.source, 1, "the chapter file is empty")
+        report.error(chapter.source, 1, "the chapter file is empty", code="chapter-empty")
         return
     level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
     for extra in level1[1:]:
@@ -130,7 +130,7 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         chapter.title = _meta_inlines(meta["title"])
         chapter.blocks = blocks
     else:
-        report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)")
+        report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)", code="chapter-empty")
         chapter.blocks = blocks
     chapter.title_text = stringify(chapter.title).strip()
     if chapter.title and not chapter.title_text:
@@ -140,7 +140,7 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
     if "author" in meta:
         chapter.byline = stringify(_meta_inlines(meta["author"])).strip()
     if not chapter.blocks and not chapter.title:
-        report.error(chapter.source, 1, "the chapter is empty")
+        report.error(chapter.source, 1, "the chapter is empty", code="chapter-empty")
 
 
 def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
@@ -170,7 +170,7 @@ def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, t
         if ident in explicit:
             other, other_line = explicit[ident]
             where = f"{other.source}:{other_line}" if other_line else other.source
-            report.error(chapter.source, line, f"duplicate id '{ident}' (also at {where})")
+            report.error(chapter.source, line, f"duplicate id '{ident}' (also at {where})", code="id-duplicate")
             continue
         explicit[ident] = (chapter, line)
         book.id_chapter[ident] = chapter.index
@@ -211,7 +211,7 @@ def _extract_notes(chapter: Chapter, found: Survey, taken: set[str], book: Book,
     for node in found["Str"]:
         match = _UNDEFINED_NOTE_RE.search(node["c"])
         if match:
-            report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined")
+            report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined", code="note-undefined")
 
 
 def _asset_key(path: Path, root: Path) -> str:
@@ -224,19 +224,19 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) ->
     line = chapter.line_of(target)
     scheme = urlsplit(target).scheme.lower()
     if scheme and len(scheme) > 1:
-        report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched")
+        report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched", code="image-missing")
         return None
     try:
         path = contained(book.root, unquote(target))
     except ContainmentError as exc:
-        report.error(chapter.source, line, f"image {exc}")
+        report.error(chapter.source, line, f"image {exc}", code="image-missing")
         return None
     key = _asset_key(path, book.root)
     if key not in book.assets:
         try:
             book.assets[key] = images.checked_asset(key, path)
         except images.ImageError as exc:
-            report.error(chapter.source, line, f"image '{target}': {exc}")
+            report.error(chapter.source, line, f"image '{target}': {exc}", code="image-missing")
             return None
     return key
 
@@ -297,7 +297,7 @@ def _check_links(chapter: Chapter, found: Survey, book: Book, report: Reporter) 
         if url.startswith("#"):
             if unquote(url[1:]) not in book.id_chapter:
                 line = chapter.line_of(f"({url})", None) or chapter.line_of(f"({url} ")
-                report.error(chapter.source, line, f"link to '{url}': no such id in the book")
+                report.error(chapter.source, line, f"link to '{url}': no such id in the book", code="link-broken")
             continue
         scheme = urlsplit(url).scheme.lower()
         if scheme in EXTERNAL_SCHEMES:
@@ -306,4 +306,4 @@ def _check_links(chapter: Chapter, found: Survey, book: Book, report: Reporter) 
             report.warn("raw-html-removed", chapter.source, chapter.line_of(url[:30]), f"removed a {scheme}: link")
             target[0] = ""
             continue
-        report.error(chapter.source, chapter.line_of(url), f"link to '{url}': internal links are written [text](#id), external ones as full URLs")
+        report.error(chapter.source, chapter.line_of(url), f"link to '{url}': internal links are written [text](#id), external ones as full URLs", code="link-broken")

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from folio.config import KEYS
-from folio.errors import WARNING_CODES
+from folio.errors import ERROR_CODES, WARNING_CODES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -15,7 +15,7 @@ def test_every_book_yaml_key_is_documented():
 
 def test_every_warning_code_is_documented():
     text = (DOCS / "diagnostics.md").read_text(encoding="utf-8")
-    assert [c for c in WARNING_CODES if f"`{c}`" not in text] == []
+    assert [c for c in [*WARNING_CODES, *ERROR_CODES] if f"`{c}`" not in text] == []
 
 
 def test_every_module_is_in_the_architecture_page():
