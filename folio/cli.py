@@ -20,6 +20,37 @@ import click
 from . import __version__
 
 
+STAGE_NAMES = {"read": "reading chapters", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML"}
+
+
+class _ProgressBars:
+    """A rich progress bar per stage, on a terminal only (colours come with it)."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def update(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(STAGE_NAMES.get(stage, stage), total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+    def __enter__(self) -> "_ProgressBars":
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
 def _formats(value: str | None) -> tuple[str, ...]:
     if not value:
         return ("pdf", "epub")
@@ -52,30 +83,27 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
     for fmt in wanted:
         if fmt not in FORMATS:
             raise click.BadParameter(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})", param_hint="--to")
-    progress = None
-    status = None
-    if not quiet and sys.stderr.isatty():
-        from rich.console import Console
-
-        status = Console(stderr=True).status("reading the book")
-        status.start()
-        names = {"read": "reading the book", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML"}
-        progress = lambda stage: status.update(names.get(stage, stage))  # noqa: E731
+    bars = _ProgressBars() if not quiet and sys.stderr.isatty() else None
+    if bars:
+        progress = bars.update
     elif not quiet:
-        progress = lambda stage: click.echo(f"folio: {stage}", err=True)  # noqa: E731
+        seen: set[str] = set()
+
+        def progress(stage: str, _done: int, _total: int | None) -> None:
+            if stage not in seen:
+                seen.add(stage)
+                click.echo(f"folio: {STAGE_NAMES.get(stage, stage)}", err=True)
+    else:
+        progress = None
     try:
-        with _time_limit(timeout):
+        with _time_limit(timeout), (bars or _nothing()):
             result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress)
     except FolioError as exc:
-        if status:
-            status.stop()
         for diagnostic in exc.diagnostics:
             click.echo(_shown(book, diagnostic), err=True)
         count = len(exc.diagnostics)
         click.echo(f"folio: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
         sys.exit(1)
-    if status:
-        status.stop()
     for diagnostic in result.warnings:
         click.echo(_shown(book, diagnostic), err=True)
     if not quiet:

@@ -23,7 +23,8 @@ from .read import read_chapters
 from .transform import build_book
 
 FORMATS = ("pdf", "epub", "html")
-Progress = Callable[[str], None]
+# progress(stage, done, total): stages are read, pdf, epub, html; total may be an estimate or None
+Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass
@@ -44,13 +45,15 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
 
 
-def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None) -> Book:
+def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None,
+              progress: Progress | None = None) -> Book:
     """Read and check a book folder; raise FolioError listing every problem."""
     root = Path(root)
     config = load_config(root)
     report = report if report is not None else Reporter(ignore=config.lint_ignore)
     report.ignore = config.lint_ignore
-    chapters, found = read_chapters(config, cache)
+    total = len(config.chapters)
+    chapters, found = read_chapters(config, cache, on_chapter=(lambda done: progress("read", done, total)) if progress else None)
     report.extend(found)
     book = build_book(config, chapters, report)
     report.raise_if_errors()
@@ -71,13 +74,12 @@ def build(
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise FolioError(Diagnostic("--to", None, f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}"))
-    say = progress or (lambda _stage: None)
+    say = progress or (lambda _stage, _done, _total: None)
     report = Reporter()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    say("read")
     cache = out / ".folio-cache" / "ast" if use_cache else None
-    book = load_book(root, cache, report)
+    book = load_book(root, cache, report, say)
     timings["read"] = time.perf_counter() - started
     if "epub" in formats and not book.config.identifier:
         import uuid
@@ -89,26 +91,31 @@ def build(
     slug = slugify(book.config.title)
     pdf_result = None
     if "pdf" in formats:
-        say("pdf")
+        from .lint import WORDS_PER_PAGE
         from .writers.pdf import write_pdf
 
         started = time.perf_counter()
-        pdf_result = write_pdf(book, out / f"{slug}.pdf", report)
+        words = sum(len(c.text.split()) for c in book.chapters)
+        estimate = max(1, words // WORDS_PER_PAGE + 8)
+        pdf_result = write_pdf(book, out / f"{slug}.pdf", report, lambda page: say("pdf", page, max(estimate, page)))
         result.outputs["pdf"] = pdf_result.path
+        say("pdf", pdf_result.pages, pdf_result.pages)
         timings["pdf"] = time.perf_counter() - started
     if "epub" in formats:
-        say("epub")
+        say("epub", 0, 1)
         from .writers.epub import write_epub
 
         started = time.perf_counter()
         result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result)
+        say("epub", 1, 1)
         timings["epub"] = time.perf_counter() - started
     if "html" in formats:
-        say("html")
+        say("html", 0, 1)
         from .writers.html import write_html
 
         started = time.perf_counter()
         result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
+        say("html", 1, 1)
         timings["html"] = time.perf_counter() - started
     result.diagnostics = list(report.items)
     result.timings = timings

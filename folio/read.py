@@ -20,7 +20,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .config import ChapterEntry, Config
 from .errors import Diagnostic, FolioError
@@ -31,7 +31,6 @@ from .paths import write_bytes_atomic
 # knows which ids the author wrote (duplicates of those are errors).
 READER_FORMAT = "markdown-auto_identifiers"
 PANDOC_TIMEOUT = 300  # seconds for one chapter
-_WARNING_RE = re.compile(r"\[WARNING\] (.*?)(?: at line (\d+) column (\d+))?(?:\.|$)", re.S)
 _WARNING_LINE_RE = re.compile(r"line (\d+) column (\d+)")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -142,7 +141,8 @@ def read_chapter(index: int, entry: ChapterEntry, cache: AstCache) -> tuple[Chap
     return chapter, ast, diagnostics
 
 
-def read_chapters(config: Config, cache_folder: Path | None, workers: int | None = None) -> tuple[list[tuple[Chapter, dict[str, Any]]], list[Diagnostic]]:
+def read_chapters(config: Config, cache_folder: Path | None, workers: int | None = None,
+                  on_chapter: Callable[[int], None] | None = None) -> tuple[list[tuple[Chapter, dict[str, Any]]], list[Diagnostic]]:
     """Read every chapter of the book, in parallel; report all failures together."""
     cache = AstCache(cache_folder)
     workers = workers or min(len(config.chapters), os.cpu_count() or 1) or 1
@@ -157,7 +157,9 @@ def read_chapters(config: Config, cache_folder: Path | None, workers: int | None
             return exc
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for outcome in pool.map(one, enumerate(config.chapters)):
+        for done, outcome in enumerate(pool.map(one, enumerate(config.chapters)), 1):
+            if on_chapter:
+                on_chapter(done)
             if isinstance(outcome, FolioError):
                 failures.extend(outcome.diagnostics)
                 continue

@@ -182,3 +182,15 @@ def test_notes_and_links_in_headings_stay_out_of_the_nav(make_book, tmp_path):
     result = run("build", str(root), "-o", str(tmp_path), "--to", "epub")
     assert result.exit_code == 0, result.output
     assert epubcheck(tmp_path / "test-book.epub")["messages"] == []
+
+
+def test_progress_is_reported_per_stage(make_book, tmp_path):
+    from folio import build
+
+    calls = []
+    root = make_book({"01.md": GOOD["01.md"], "02.md": "# Two\n\nMore.\n"})
+    build(root, tmp_path, ("pdf", "epub"), progress=lambda stage, done, total: calls.append((stage, done, total)))
+    assert [c for c in calls if c[0] == "read"] == [("read", 1, 2), ("read", 2, 2)]
+    pages = [c for c in calls if c[0] == "pdf"]
+    assert pages and pages[-1][1] == pages[-1][2] >= 5 and [p[1] for p in pages] == sorted(p[1] for p in pages)
+    assert calls[-1] == ("epub", 1, 1)

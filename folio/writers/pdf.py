@@ -137,7 +137,19 @@ def _roman(number: int) -> str:
     return out
 
 
-def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
+class _PageProgress(logging.Handler):
+    """Turns WeasyPrint's 'Creating layout - Page N' messages into progress calls."""
+
+    def __init__(self, on_page: Callable[[int], None]):
+        super().__init__(logging.INFO)
+        self.on_page = on_page
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Creating layout - Page" in str(record.msg) and record.args:
+            self.on_page(int(record.args[0]))
+
+
+def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int], None] | None = None) -> PdfResult:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -154,6 +166,11 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
     collector = _LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
+    progress_logger = logging.getLogger("weasyprint.progress")
+    page_progress = _PageProgress(on_page) if on_page else None
+    if page_progress:
+        progress_logger.addHandler(page_progress)
+        progress_logger.setLevel(logging.INFO)
     try:
         html = weasyprint.HTML(string=print_html(book), base_url=book.root.as_uri() + "/", url_fetcher=fetcher)
         document = html.render(stylesheets=stylesheets, font_config=font_config)
@@ -173,6 +190,8 @@ def write_pdf(book: Book, target: Path, report: Reporter) -> PdfResult:
             )
     finally:
         logger.removeHandler(collector)
+        if page_progress:
+            progress_logger.removeHandler(page_progress)
     for url in refused:
         report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")
     for message in collector.messages:
