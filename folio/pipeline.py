@@ -97,7 +97,14 @@ def build(
         started = time.perf_counter()
         words = sum(len(c.text.split()) for c in book.chapters)
         estimate = max(1, words // WORDS_PER_PAGE + 8)
-        pdf_result = write_pdf(book, out / f"{slug}.pdf", report, lambda page: say("pdf", page, max(estimate, page)))
+        furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
+
+        def on_page(page: int) -> None:
+            if page > furthest[0]:
+                furthest[0] = page
+                say("pdf", page, max(estimate, page))
+
+        pdf_result = write_pdf(book, out / f"{slug}.pdf", report, on_page)
         result.outputs["pdf"] = pdf_result.path
         say("pdf", pdf_result.pages, pdf_result.pages)
         timings["pdf"] = time.perf_counter() - started
