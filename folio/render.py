@@ -169,7 +169,7 @@ class Renderer:
     def attrs(self, attr: list[Any], extra_classes: tuple[str, ...] = ()) -> str:
         ident, classes, keyvals = attr
         out = []
-        if ident:
+        if ident and not self._plain:  # contents and nav repeat text whose ids live in the chapter
             out.append(f' id="{esc(ident)}"')
         classes = [*extra_classes, *classes]
         if classes:
@@ -338,6 +338,8 @@ class Renderer:
 
     def _span(self, c: list[Any]) -> str:
         attr, inlines = c
+        if self._plain:
+            return self.inlines(inlines)
         return f"<span{self.attrs(attr)}>{self.inlines(inlines)}</span>"
 
 

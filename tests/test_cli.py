@@ -178,7 +178,7 @@ def test_new_creates_a_book_that_builds_and_validates(tmp_path):
 def test_notes_and_links_in_headings_stay_out_of_the_nav(make_book, tmp_path):
     from conftest import epubcheck
 
-    root = make_book({"01.md": "# One^[title note] and [a link](#sec) {#one}\n\n## Section^[a note] with [a link](#one) {#sec}\n\nText.\n"})
+    root = make_book({"01.md": "# One^[title note] and [a link](#sec) {#one}\n\n## Section^[a note] with [a link](#one) []{#anchor} [x]{#y} {#sec}\n\nText.\n"})
     result = run("build", str(root), "-o", str(tmp_path), "--to", "epub")
     assert result.exit_code == 0, result.output
     assert epubcheck(tmp_path / "test-book.epub")["messages"] == []
