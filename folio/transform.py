@@ -18,7 +18,7 @@ from . import cite, images
 from .ast import attr_of, iter_inlines, pandoc_identifier, stringify
 from .config import Config
 from .errors import Reporter
-from .model import Asset, Book, Chapter, Figure, Heading, Note
+from .model import Book, Chapter, Figure, Heading, Note
 from .paths import ContainmentError, contained
 from .sanitize import clean_keyvals, clean_raw
 from .styles import book_styles

@@ -157,7 +157,7 @@ def test_epub_structure_notes_and_figures(any_built):
     assert names[0] == "mimetype" and files["mimetype"] == b"application/epub+zip"
     opf = etree.fromstring(files["EPUB/content.opf"])
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == book.config.lang
-    calls, notes, backlinks, figures = [], [], [], []
+    calls, notes, figures = [], [], []
     for name, data in files.items():
         if not name.endswith(".xhtml") or name.endswith("nav.xhtml"):
             continue
@@ -182,7 +182,8 @@ def test_epub_structure_notes_and_figures(any_built):
     assert {"toc", "bodymatter"} <= set(landmarks)
     assert ("endnotes" in landmarks) == bool(book.note_count)
     assert ("cover" in landmarks) == bool(book.cover)
-    assert b"role>trl<" not in files["EPUB/content.opf"]
+    translator_role = b'property="role" scheme="marc:relators">trl</meta>' in files["EPUB/content.opf"]
+    assert translator_role == bool(book.config.translator)
     all_xhtml = b"".join(v for k, v in files.items() if k.endswith(".xhtml"))
     assert b"<script" not in all_xhtml
 

@@ -58,7 +58,6 @@ def test_links_in_html_are_not_attachments(make_book, tmp_path):
 
 import hashlib
 import http.server
-import os
 import shutil
 import signal
 import subprocess

@@ -26,7 +26,7 @@ from ..model import Book, Chapter, Note
 from ..ast import stringify
 from ..pagemap import count_between, insert_at_start, insert_markers, markers_by_part
 from ..paths import atomic_write
-from ..render import render_template, Links, Renderer, theme_environment, theme_styles
+from ..render import Links, Renderer, esc, render_template, theme_environment, theme_styles
 
 if TYPE_CHECKING:
     from .pdf import PdfResult
@@ -199,9 +199,9 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
             page_list.extend((name, label) for _, label in here)
             spine.append(document(f"n-{chapter.slug}-{part + 1}", name, html, _properties(html)))
             if part == 0:
-                note_toc.append({"href": name, "html": _escape(group["title"])})
+                note_toc.append({"href": name, "html": esc(group["title"])})
     if note_toc:
-        toc.append({"href": note_toc[0]["href"], "html": _escape(words["notes"]), "children": note_toc})
+        toc.append({"href": note_toc[0]["href"], "html": esc(words["notes"]), "children": note_toc})
         ncx.append(epub.Link(note_toc[0]["href"], words["notes"], "ncx-notes"))
         landmarks.append({"type": "endnotes", "href": note_toc[0]["href"], "title": words["notes"]})
 
@@ -247,12 +247,6 @@ def _identifier(identifier: str) -> str:
     if identifier.lower().startswith("isbn:"):
         return "urn:isbn:" + identifier[5:].replace("-", "").strip()
     return identifier
-
-
-def _escape(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True)
 
 
 def _properties(html: str) -> list[str]:
