@@ -236,7 +236,8 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the preview is built (default: dist/ inside the book folder).")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, help="Port on 127.0.0.1 (0: any free port).")
-def serve(book: Path, out: Path | None, port: int) -> None:
+@click.option("--no-pdf", is_flag=True, default=False, help="Do not rebuild the PDF (page view) in the background.")
+def serve(book: Path, out: Path | None, port: int, no_pdf: bool) -> None:
     """Preview BOOK in a browser on 127.0.0.1; it rebuilds and reloads whenever a file changes."""
     from .config import load_config
     from .errors import FolioError
@@ -248,7 +249,7 @@ def serve(book: Path, out: Path | None, port: int) -> None:
         for diagnostic in exc.diagnostics:
             click.echo(_shown(book, diagnostic), err=True)
         sys.exit(1)
-    run_serve(book, out or book / "dist", port, log=lambda line: click.echo(f"folio: {line}", err=False))
+    run_serve(book, out or book / "dist", port, log=lambda line: click.echo(f"folio: {line}", err=False), pdf=not no_pdf)
 
 
 main.add_command(serve, name="watch")

@@ -2,8 +2,9 @@
 
 In: a book folder, an output folder and a port. Out: an HTTP server bound to
 127.0.0.1 only (requests with any Host other than localhost are refused) that
-serves the book as one HTML page, a page of the current diagnostics, and an
-event stream that tells the open page to reload after each rebuild. A watcher
+serves the book as one HTML page (the reading view), the PDF rebuilt in the
+background after each change (the page view, /book.pdf), a page of the current
+diagnostics, and an event stream that tells the open page to reload after each rebuild. A watcher
 (watchfiles) rebuilds when anything in the book folder changes; the chapter
 cache means only edited chapters are read again. A build error is shown in the
 page and the server keeps running. The reload script exists only in the
@@ -46,12 +47,32 @@ class PreviewState:
 
 
 class Preview:
-    def __init__(self, root: Path, out: Path, log: Callable[[str], None] = print):
+    def __init__(self, root: Path, out: Path, log: Callable[[str], None] = print, pdf: bool = True):
         self.root = root.resolve()
         self.out = out.resolve()
         self.state = PreviewState()
         self.log = log
         self.lock = threading.Lock()
+        self.pdf_enabled = pdf
+        self.pdf_path: Path | None = None  # the last good PDF (the paged view)
+        self.pdf_version = 0
+        self._pdf_wanted = threading.Event()
+        if pdf:
+            threading.Thread(target=self._pdf_worker, daemon=True).start()
+
+    def _pdf_worker(self) -> None:
+        """Builds the PDF after each change, one build at a time, always for the latest text."""
+        while True:
+            self._pdf_wanted.wait()
+            self._pdf_wanted.clear()
+            try:
+                result = build(self.root, self.out, ("pdf",))
+                self.pdf_path = result.outputs["pdf"]
+                self.pdf_version += 1
+            except FolioError:
+                pass  # the HTML preview shows the errors
+            except Exception as exc:  # noqa: BLE001 - a PDF failure must not stop the preview
+                self.log(f"the PDF could not be built: {exc}")
 
     def rebuild(self) -> None:
         with self.lock:
@@ -71,16 +92,21 @@ class Preview:
                 self.state.seconds = seconds
                 self.state.changed.notify_all()
             self.log(f"rebuilt in {seconds:.1f} s" + (f": {len(diagnostics)} error(s)" if failed else ""))
+            if self.pdf_enabled and not failed:
+                self._pdf_wanted.set()
 
     def page(self) -> bytes:
         state = self.state
         script = RELOAD_SCRIPT.format(version=state.version).encode("utf-8")
         if state.failed:
             return self.diagnostics_page(script, "The book has errors")
-        banner = b""
+        notes = []
+        if self.pdf_enabled:
+            notes.append('<a href="/book.pdf">the PDF (page view, rebuilt after each change)</a>')
         if state.diagnostics:
-            banner = (f'<p style="background:#fff3cd;padding:0.5em;font-family:sans-serif">{len(state.diagnostics)} warning(s): '
-                      f'<a href="/diagnostics">see the list</a></p>').encode("utf-8")
+            notes.append(f'{len(state.diagnostics)} warning(s): <a href="/diagnostics">see the list</a>')
+        banner = (f'<p style="background:#eef3f7;padding:0.5em;font-family:sans-serif;font-size:0.9em">'
+                  f'{" · ".join(notes)}</p>').encode("utf-8") if notes else b""
         return state.page.replace(b"<body>", b"<body>" + banner, 1).replace(b"</body>", script + b"</body>", 1)
 
     def diagnostics_page(self, script: bytes, heading: str = "Diagnostics") -> bytes:
@@ -119,10 +145,15 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             elif path == "/diagnostics":
                 script = RELOAD_SCRIPT.format(version=preview.state.version).encode("utf-8")
                 self.send(200, preview.diagnostics_page(script), "text/html; charset=utf-8")
+            elif path == "/book.pdf":
+                if preview.pdf_path is None or not preview.pdf_path.is_file():
+                    self.send(503, b"the PDF is being built; reload in a few seconds\n", "text/plain")
+                else:
+                    self.send(200, preview.pdf_path.read_bytes(), "application/pdf")
             elif path == "/status":
                 state = preview.state
                 body = json.dumps({"version": state.version, "failed": state.failed, "seconds": round(state.seconds, 3),
-                                   "diagnostics": [d.format() for d in state.diagnostics]})
+                                   "pdf_version": preview.pdf_version, "diagnostics": [d.format() for d in state.diagnostics]})
                 self.send(200, body.encode("utf-8"), "application/json")
             elif path == "/events":
                 since = int(query.partition("since=")[2] or 0) if query.partition("since=")[2].isdigit() else 0
@@ -145,9 +176,9 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(root: Path, out: Path, port: int, log: Callable[[str], None] = print) -> None:
+def serve(root: Path, out: Path, port: int, log: Callable[[str], None] = print, pdf: bool = True) -> None:
     """Build, then serve and watch until interrupted."""
-    preview = Preview(root, out, log)
+    preview = Preview(root, out, log, pdf)
     preview.rebuild()
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
     server.daemon_threads = True

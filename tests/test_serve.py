@@ -60,6 +60,17 @@ def test_serve_binds_to_localhost_only_and_refuses_other_hosts(server):
     assert refused.value.code == 403
     with urllib.request.urlopen(url + "status") as response:
         assert b'"failed": false' in response.read()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:  # the page view: the PDF built in the background
+        try:
+            with urllib.request.urlopen(url + "book.pdf") as response:
+                assert response.read(5) == b"%PDF-"
+                break
+        except urllib.error.HTTPError as pending:
+            assert pending.code == 503
+            time.sleep(1)
+    else:
+        raise AssertionError("the PDF was not served")
 
 
 def test_an_edit_shows_in_the_browser_and_errors_are_shown_in_the_page(server):
