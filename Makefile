@@ -11,6 +11,7 @@ test:            ## run the test suite (installs what the tests need first)
 
 bench:           ## folio against pandoc on the corpus
 	scripts/setup.sh --test
+	.venv/bin/python -m pip install -q -e ".[bench]"
 	.venv/bin/python bench/bench.py
 
 clean:
