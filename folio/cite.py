@@ -6,9 +6,10 @@ citation outside a note becomes a Note, numbered later with the author's own
 notes), and the bibliography's blocks with one ``ref-KEY`` id per entry.
 
 Chapters are read one at a time; only this pass sees the whole book, because
-positions (first, subsequent, ibid.) run across chapters. Each chapter's blocks
-are wrapped in a marker Div, the book goes through `pandoc --citeproc` once,
-and the Divs are split apart again. With `citations-per-chapter: true` each
+positions (first, subsequent, ibid.) run across chapters. Citation note numbers
+are first set across the book as pandoc's reader would; then every top-level
+block that holds a citation is wrapped in a marker Div, those blocks go through
+`pandoc --citeproc` once, and each is put back in its place. With `citations-per-chapter: true` each
 chapter goes through on its own, so every chapter starts with full citations.
 Bibliographies are also converted to CSL JSON once to check keys.
 """
@@ -232,15 +233,25 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
     for group in groups:
         if config.citations_per_chapter and not cited_keys([asts[group[0]]]):
             continue
-        blocks = [{"t": "Div", "c": [[f"{_MARKER}{i}", [], []], asts[i]["blocks"]]} for i in group]
+        # Only the top-level blocks that hold a citation go through citeproc (pandoc moves
+        # punctuation within a citation's own paragraph; positions come from the note numbers
+        # set above), each wrapped in a marker div so it can be put back in its place.
+        blocks = [{"t": "Div", "c": [[f"{_MARKER}{i}-{j}", [], []], [block]]}
+                  for i in group for j, block in enumerate(asts[i]["blocks"])
+                  if any(node["t"] == "Cite" for node in iter_inlines([block]))]
         if config.citations_per_chapter:
             meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
         result, _stderr = _run_citeproc(blocks, meta, config, style, api)
+        replaced: dict[int, dict[int, list[Any]]] = {}
         for block in result["blocks"]:
             if block["t"] == "Div" and block["c"][0][0].startswith(_MARKER):
-                asts[int(block["c"][0][0][len(_MARKER):])]["blocks"] = block["c"][1]
+                chapter_index, block_index = map(int, block["c"][0][0][len(_MARKER):].split("-"))
+                replaced.setdefault(chapter_index, {})[block_index] = block["c"][1]
             elif block["t"] == "Div" and block["c"][0][0] == "refs":
                 bibliography = [block]
+        for chapter_index, blocks_by_index in replaced.items():
+            old = asts[chapter_index]["blocks"]
+            asts[chapter_index]["blocks"] = [new for j, b in enumerate(old) for new in blocks_by_index.get(j, [b])]
     if config.citations_per_chapter:
         meta["suppress-bibliography"] = {"t": "MetaBool", "c": False}
         result, _ = _run_citeproc([], meta | {"nocite": _nocite_meta(tuple(dict.fromkeys(keys)) + config.nocite)}, config, style, api)
