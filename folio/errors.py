@@ -75,11 +75,6 @@ class FolioError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
-def error(path: str, line: int | None, message: str, column: int | None = None) -> FolioError:
-    """Shorthand for a FolioError with one diagnostic."""
-    return FolioError(Diagnostic(path, line, message, column=column))
-
-
 @dataclass
 class Reporter:
     """Collects diagnostics from every stage so the author sees them all at once."""

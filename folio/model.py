@@ -113,9 +113,6 @@ class Book:
     def note_count(self) -> int:
         return sum(len(c.notes) for c in self.chapters)
 
-    def chapters_in(self, role: str) -> list[Chapter]:
-        return [c for c in self.chapters if c.role == role]
-
     @property
     def text_chapters(self) -> list[Chapter]:
         """The author's chapters, in reading order (before the notes)."""
