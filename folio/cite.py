@@ -20,6 +20,7 @@ import difflib
 import json
 import re
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -195,29 +196,38 @@ def _run_citeproc(blocks: list[Any], meta: dict[str, Any], config: Config, style
     return json.loads(proc.stdout), proc.stderr.decode("utf-8", "replace")
 
 
-def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> list[Any]:
-    """Render every citation in place; return the bibliography's blocks ([] when none)."""
+@dataclass
+class Bibliography:
+    """What the citation pass gives the transform: the bibliography's blocks and its kind of style."""
+
+    blocks: list[Any]
+    note_style: bool
+
+
+def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Bibliography | None:
+    """Render every citation in place; return the bibliography (None when the book has none)."""
     asts = [ast for _, ast in chapters]
-    keys = cited_keys([ast for chapter, ast in chapters if "@" in chapter.text])
+    # the keys each chapter cites, found in one walk (a chapter without '@' cites nothing)
+    chapter_keys = [cited_keys([ast]) if "@" in chapter.text else [] for chapter, ast in chapters]
+    keys = [key for found in chapter_keys for key in found]
     if not keys and not config.nocite:
         if config.bibliography:
             _warn_unused(read_bibliography(config, report), set(), report)
-        return []
+        return None
     if not config.bibliography:
-        chapter, _ = next((c, a) for c, a in chapters if cited_keys([a]))
-        first = cited_keys([next(a for c, a in chapters if c is chapter)])[0]
-        report.error(chapter.source, chapter.line_of(f"@{first}"), f"citation '@{first}' but book.yaml names no bibliography")
-        return []
+        chapter, found = next((c, k) for (c, _), k in zip(chapters, chapter_keys) if k)
+        report.error(chapter.source, chapter.line_of(f"@{found[0]}"), f"citation '@{found[0]}' but book.yaml names no bibliography")
+        return None
     style = resolve_style(config, report)
     entries = read_bibliography(config, report)
     if style is None or report.errors:
-        return []
-    for chapter, ast in chapters:
-        for key in dict.fromkeys(cited_keys([ast])):
+        return None
+    for (chapter, _), found in zip(chapters, chapter_keys):
+        for key in dict.fromkeys(found):
             if key not in entries:
                 report.error(chapter.source, chapter.line_of(f"@{key}"), f"unknown citation key '{key}'", code="citation-unknown")
     if report.errors:
-        return []
+        return None
     meta: dict[str, Any] = {
         "lang": {"t": "MetaString", "c": config.lang},
         "link-citations": {"t": "MetaBool", "c": True},
@@ -231,13 +241,13 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
     groups = [[i] for i in range(len(asts))] if config.citations_per_chapter else [list(range(len(asts)))]
     bibliography: list[Any] = []
     for group in groups:
-        if config.citations_per_chapter and not cited_keys([asts[group[0]]]):
+        if config.citations_per_chapter and not chapter_keys[group[0]]:
             continue
         # Only the top-level blocks that hold a citation go through citeproc (pandoc moves
         # punctuation within a citation's own paragraph; positions come from the note numbers
         # set above), each wrapped in a marker div so it can be put back in its place.
         blocks = [{"t": "Div", "c": [[f"{_MARKER}{i}-{j}", [], []], [block]]}
-                  for i in group for j, block in enumerate(asts[i]["blocks"])
+                  for i in group if chapter_keys[i] for j, block in enumerate(asts[i]["blocks"])
                   if any(node["t"] == "Cite" for node in iter_inlines([block]))]
         if config.citations_per_chapter:
             meta["suppress-bibliography"] = {"t": "MetaBool", "c": True}
@@ -258,7 +268,7 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
         bibliography = [b for b in result["blocks"] if b["t"] == "Div" and b["c"][0][0] == "refs"]
     if "*" not in config.nocite:
         _warn_unused(entries, set(keys) | set(config.nocite), report)
-    return bibliography
+    return Bibliography(bibliography, style_is_note(style)) if bibliography else None
 
 
 def _warn_unused(entries: dict[str, tuple[str, int | None]], used: set[str], report: Reporter) -> None:

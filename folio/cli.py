@@ -141,9 +141,7 @@ def check(book: Path, fmt: str, strict: bool, validate: bool, out: Path | None, 
     else:
         for f in findings:
             where = f["path"] + (f":{f['line']}" if f["line"] else "") + (f":{f['column']}" if f["line"] and f["column"] else "")
-            if book not in (Path("."), Path("")) and not Path(f["path"]).is_absolute():
-                where = f"{book.as_posix().rstrip('/')}/{where}"
-            click.echo(f"{where}: {f['severity']} [{f['code']}] {f['message']}")
+            click.echo(_in_book(book, f["path"], f"{where}: {f['severity']} [{f['code']}] {f['message']}"))
         click.echo(f"folio check: {errors} error(s), {warnings} warning(s)", err=True)
     if errors or (strict and warnings):
         sys.exit(1)
@@ -276,9 +274,12 @@ def _time_limit(seconds: int | None) -> Iterator[None]:
 
 
 def _shown(book: Path, diagnostic) -> str:
-    """Diagnostics name files relative to the book; show them relative to where the user stands."""
-    line = diagnostic.format()
-    if book in (Path("."), Path("")) or Path(diagnostic.path).is_absolute() or diagnostic.path.startswith("-"):
+    return _in_book(book, diagnostic.path, diagnostic.format())
+
+
+def _in_book(book: Path, path: str, line: str) -> str:
+    """Findings name files relative to the book; show them relative to where the user stands."""
+    if book in (Path("."), Path("")) or Path(path).is_absolute() or path.startswith("-"):
         return line
     return f"{book.as_posix().rstrip('/')}/{line}"
 

@@ -85,16 +85,15 @@ def survey(chapter: Chapter) -> Survey:
     return found
 
 
-def _bibliography_chapter(config: Config, blocks: list[Any], index: int) -> Chapter:
+def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index: int) -> Chapter:
     from .context import labels
 
     words = labels(config.lang)
-    style = cite.resolve_style(config, Reporter())
-    title = config.bibliography_title or (words["bibliography"] if style and cite.style_is_note(style) else words["references"])
+    title = config.bibliography_title or (words["bibliography"] if bibliography.note_style else words["references"])
     source = config.bibliography[0].relative_to(config.root).as_posix()
-    chapter = Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",
-                      title=[{"t": "Str", "c": title}], title_text=title, classes=["bibliography"], blocks=blocks, generated=True)
-    return chapter
+    return Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",
+                   title=[{"t": "Str", "c": title}], title_text=title, classes=["bibliography"], blocks=bibliography.blocks,
+                   generated=True)
 
 
 def _unique(base: str, taken: set[str]) -> str:

@@ -92,7 +92,7 @@ def page_geometry(book: Book) -> dict[str, Any]:
     }
 
 
-def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
+def print_html(book: Book, src: Callable[[str], str] | None = None, env: Any = None) -> str:
     """The one HTML document WeasyPrint lays out (images by file URL unless `src` says otherwise)."""
     src = src or (lambda key: book.assets[key].path.as_uri())
     renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False))
@@ -105,7 +105,7 @@ def print_html(book: Book, src: Callable[[str], str] | None = None) -> str:
         if c.notes
     ]
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), "")
-    env = theme_environment(book.root)
+    env = env or theme_environment(book.root)
     return render_template(
         env, "print/book.html", book.root, meta=metadata(book), words=words, chapters=chapters, after_notes=after_notes, note_groups=groups,
         first_body_id=first_body, folio_version=__version__,
@@ -172,7 +172,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         progress_logger.addHandler(page_progress)
         progress_logger.setLevel(logging.INFO)
     try:
-        html = weasyprint.HTML(string=print_html(book), base_url=book.root.as_uri() + "/", url_fetcher=fetcher)
+        html = weasyprint.HTML(string=print_html(book, env=env), base_url=book.root.as_uri() + "/", url_fetcher=fetcher)
         document = html.render(stylesheets=stylesheets, font_config=font_config)
         id_pages: dict[str, int] = {}
         for index, page in enumerate(document.pages):
