@@ -12,6 +12,7 @@ import os
 import re
 from typing import Any
 
+from .ast import stringify
 from .model import Book, Chapter
 from .render import Renderer, esc
 
@@ -20,22 +21,26 @@ LABELS: dict[str, dict[str, str]] = {
            "edited_by": "Edited by", "illustrated_by": "Illustrated by", "cover": "Cover", "title_page": "Title Page",
            "copyright": "Copyright", "start": "Start of text", "back_to_text": "Back to text", "note": "Note",
            "notes_to": "Notes to", "figures": "List of Illustrations", "landmarks": "Landmarks", "published_by": "Published by",
-           "bibliography": "Bibliography", "references": "References", "pages": "Pages"},
+           "bibliography": "Bibliography", "references": "References", "pages": "Pages",
+           "figure": "Figure", "table": "Table", "tables": "List of Tables", "page": "page", "this_place": "this place"},
     "fr": {"contents": "Table des matières", "notes": "Notes", "chapter": "Chapitre", "translated_by": "Traduit par",
            "edited_by": "Édité par", "illustrated_by": "Illustré par", "cover": "Couverture", "title_page": "Page de titre",
            "copyright": "Droits", "start": "Début du texte", "back_to_text": "Retour au texte", "note": "Note",
            "notes_to": "Notes du", "figures": "Table des illustrations", "landmarks": "Repères", "published_by": "Publié par",
-           "bibliography": "Bibliographie", "references": "Références", "pages": "Pages"},
+           "bibliography": "Bibliographie", "references": "Références", "pages": "Pages",
+           "figure": "Figure", "table": "Tableau", "tables": "Liste des tableaux", "page": "page", "this_place": "cet endroit"},
     "de": {"contents": "Inhalt", "notes": "Anmerkungen", "chapter": "Kapitel", "translated_by": "Übersetzt von",
            "edited_by": "Herausgegeben von", "illustrated_by": "Illustriert von", "cover": "Umschlag", "title_page": "Titelseite",
            "copyright": "Impressum", "start": "Textbeginn", "back_to_text": "Zurück zum Text", "note": "Anmerkung",
            "notes_to": "Anmerkungen zu", "figures": "Abbildungsverzeichnis", "landmarks": "Orientierung", "published_by": "Verlag",
-           "bibliography": "Bibliographie", "references": "Literatur", "pages": "Seiten"},
+           "bibliography": "Bibliographie", "references": "Literatur", "pages": "Seiten",
+           "figure": "Abbildung", "table": "Tabelle", "tables": "Tabellenverzeichnis", "page": "Seite", "this_place": "diese Stelle"},
     "es": {"contents": "Índice", "notes": "Notas", "chapter": "Capítulo", "translated_by": "Traducción de",
            "edited_by": "Edición de", "illustrated_by": "Ilustraciones de", "cover": "Cubierta", "title_page": "Portada",
            "copyright": "Créditos", "start": "Comienzo del texto", "back_to_text": "Volver al texto", "note": "Nota",
            "notes_to": "Notas de", "figures": "Índice de ilustraciones", "landmarks": "Puntos de referencia", "published_by": "Publicado por",
-           "bibliography": "Bibliografía", "references": "Referencias", "pages": "Páginas"},
+           "bibliography": "Bibliografía", "references": "Referencias", "pages": "Páginas",
+           "figure": "Figura", "table": "Tabla", "tables": "Índice de tablas", "page": "página", "this_place": "este lugar"},
 }
 # epub:type and DPUB-ARIA role of front and back matter, by a word in the chapter's id or classes
 SECTION_SEMANTICS: dict[str, tuple[str, str]] = {
@@ -165,3 +170,16 @@ def note_entries(chapter: Chapter, renderer: Renderer, backlink: str = "", lead:
                                        lead.format(**values) if lead else ""),
         })
     return entries
+
+
+def illustration_lists(book: Book, href: Any, words: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """Figures and captioned tables for lists of illustrations/tables: href, label and caption text."""
+    def entry(item: Any, word: str, caption: str) -> dict[str, str]:
+        label = f"{word} {item.label}" if item.label else ""
+        return {"id": item.id, "href": href(item.id), "label": label, "caption": caption,
+                "text": f"{label}. {caption}" if label and caption else (label or caption)}
+
+    return {
+        "figures": [entry(f, words["figure"], stringify(f.caption).strip()) for f in book.figures],
+        "tables": [entry(t, words["table"], t.text) for c in book.chapters for t in c.tables],
+    }

@@ -49,6 +49,18 @@ class Figure:
     alt: str
     credit: str
     number: int  # in reading order across the book
+    label: str = ""  # "2.3" or "7" when book.yaml numbering is on (xref.number)
+
+
+@dataclass
+class TableInfo:
+    """A table with a caption: listed, numbered and cross-referenced like a figure."""
+
+    id: str
+    caption: list[Inline]
+    text: str
+    node: Block = field(repr=False)
+    label: str = ""
 
 
 @dataclass
@@ -79,6 +91,7 @@ class Chapter:
     headings: list[Heading] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    tables: list[TableInfo] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     slug: str = ""  # file stem for per-chapter outputs (EPUB)
     has_raw_html: bool = False  # raw HTML: the rendered markup is re-parsed and repaired

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import cite, images
+from . import cite, images, xref
 from .ast import attr_of, iter_inlines, pandoc_identifier, stringify
 from .config import Config
 from .errors import Reporter
@@ -30,6 +30,7 @@ EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
+    references = xref.extract([ast for _, ast in chapters])
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
     for chapter, ast in chapters:
@@ -52,11 +53,16 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         chapter.slug = _unique(re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter", slugs)
         _number_headings(chapter, found, taken, book, report)
         _check_figures_and_images(chapter, found, book, report)
+        xref.collect_tables(chapter, found["Table"], taken, book)
         if not chapter.generated:
             _sanitise(chapter, found, report)
         _extract_notes(chapter, found, taken, book, report)
     for chapter, found in zip(book.chapters, surveys):
         _check_links(chapter, found, book, report)
+    from .context import labels
+
+    xref.number(book)
+    xref.resolve(book, references, report, labels(config.lang))
     book.styles = book_styles(config.root, report)
     if config.cover_image is not None:
         key = _asset_key(config.cover_image, config.root)

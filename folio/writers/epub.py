@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..context import build_time, chapter_entry, labels, metadata, note_entries, note_group_title
+from ..context import build_time, chapter_entry, illustration_lists, labels, metadata, note_entries, note_group_title
 from ..errors import Reporter
 from ..model import Book, Chapter, Note
 from ..ast import stringify
@@ -69,7 +69,7 @@ def epub_files(book: Book) -> tuple[dict[str, str], dict[int, str], dict[int, li
 
 def book_css(book: Book, output: str = "epub") -> str:
     """The theme's CSS for an output, then the book's (URLs rewritten for css/book.css)."""
-    parts = [f"/* {path.name} */\n{path.read_text(encoding='utf-8')}" for path in theme_styles(output)]
+    parts = [f"/* {path.name} */\n{path.read_text(encoding='utf-8')}" for path in theme_styles(output, book.config.theme)]
     parts += [f"/* {style.shown} */\n{style.epub_text}" for style in book.styles]
     return "\n".join(parts)
 
@@ -96,7 +96,11 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     where, chapter_files, notes_files = epub_files(book)
     pages = markers_by_part(pdf.starts) if pdf is not None else {}
-    renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key))
+    def page_of(ident: str) -> str | None:
+        index = pdf.id_pages.get(ident) if pdf is not None else None
+        return pdf.labels[index] if index is not None else None
+
+    renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=page_of))
     env = theme_environment(book.root)
     meta = metadata(book)
     words = labels(book.config.lang)
@@ -213,9 +217,9 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         out.add_metadata(None, "meta", f"{config.identifier} (print edition, {_trim(book)})", {"property": "pageBreakSource"})
         for feature in ("printPageNumbers", "pageNavigation"):
             out.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
-    figures = [{"href": f"{where[f.id]}#{f.id}", "text": stringify(f.caption).strip()} for f in book.figures]
+    lists = illustration_lists(book, lambda ident: f"{where[ident]}#{ident}", words)
     nav_html = render_template(env, "epub/nav.xhtml", book.root, meta=meta, words=words, toc=toc, landmarks=landmarks,
-                               pages=page_entries, figures=figures)
+                               pages=page_entries, figures=lists["figures"], tables=lists["tables"])
     nav = document("nav", "nav.xhtml", nav_html, ["nav"])
     spine.insert(2 if book.cover else 1, nav)
     out.add_item(epub.EpubNcx(uid="ncx"))
