@@ -20,7 +20,9 @@ import click
 from . import __version__
 
 
-STAGE_NAMES = {"read": "reading chapters", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML"}
+STAGE_NAMES = {"read": "reading chapters", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML",
+               "preflight": "preflight"}
+PROFILE_NAMES = ("print", "proof", "kdp", "ingram", "screen")
 
 
 class _ProgressBars:
@@ -74,7 +76,10 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print only problems.")
 @click.option("--timeout", type=click.IntRange(min=1), default=None, metavar="SECONDS",
               help="Stop the build (writing nothing) when it takes longer than this.")
-def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None) -> None:
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default=None,
+              help="PDF profile (default: book.yaml's, else print); kdp and ingram are preflighted.")
+def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None,
+          profile: str | None) -> None:
     """Build BOOK (a folder with book.yaml; default: the current folder)."""
     from .errors import FolioError
     from .pipeline import FORMATS, build as run_build
@@ -97,7 +102,7 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
         progress = None
     try:
         with _time_limit(timeout), (bars or _nothing()):
-            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress)
+            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile)
     except FolioError as exc:
         for diagnostic in exc.diagnostics:
             click.echo(_shown(book, diagnostic), err=True)
@@ -109,9 +114,59 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
     if not quiet:
         for fmt, path in result.outputs.items():
             click.echo(f"wrote {path}")
+    if result.preflight:
+        _print_checks(result.preflight, result.profile, quiet)
     if strict and result.warnings:
         click.echo(f"folio: {len(result.warnings)} warning(s) and --strict", err=True)
         sys.exit(1)
+
+
+def _print_checks(checks: list, profile: str, quiet: bool = False) -> None:
+    """The preflight table; exit 1 when a check failed."""
+    from .preflight import failed
+
+    bad = failed(checks)
+    for item in checks:
+        if not quiet or item.status != "pass":
+            click.echo(item.line(), err=bool(bad))
+    if bad:
+        click.echo(f"folio: preflight for {profile}: {len(bad)} check(s) failed; the PDF was written but the service will refuse it", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--profile", type=click.Choice(PROFILE_NAMES), default=None, help="The profile to check against (default: book.yaml's).")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The PDF to check (default: the one folio build writes for the profile).")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="The build's output folder (default: dist/).")
+@click.option("--build/--no-build", "rebuild", default=True, help="Build the PDF first when it is missing (default) or not.")
+def preflight(book: Path, profile: str | None, pdf_path: Path | None, out: Path | None, rebuild: bool) -> None:
+    """Read BOOK's built PDF back and check it against a print service (kdp, ingram)."""
+    from .config import load_config
+    from .errors import FolioError
+    from .pipeline import build as run_build, slugify
+    from .preflight import preflight as run_preflight
+
+    try:
+        config = load_config(book)
+        profile = profile or config.profile
+        if pdf_path is None:
+            slug = slugify(config.title)
+            pdf_path = (out or book / "dist") / (f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf")
+            if not pdf_path.is_file():
+                if not rebuild:
+                    raise click.ClickException(f"{pdf_path} does not exist: run folio build {book} --profile {profile}")
+                click.echo(f"folio: building {pdf_path.name}", err=True)
+                pdf_path = run_build(book, out, ("pdf",), profile=profile).outputs["pdf"]
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic), err=True)
+        sys.exit(1)
+    if not pdf_path.is_file():
+        raise click.ClickException(f"{pdf_path} does not exist")
+    click.echo(f"preflight of {pdf_path} for {profile}")
+    _print_checks(run_preflight(pdf_path, config, profile), profile)
 
 
 @main.command()
@@ -164,6 +219,41 @@ def _validate(book: Path, out: Path | None, ace: bool, fmt: str) -> list[dict]:
                 click.echo(f"folio: Ace skipped: {exc}", err=True)
     return [{"path": item.path, "line": item.line, "column": None, "severity": item.finding.severity, "code": item.finding.rule,
              "message": item.finding.message, "source": item.finding.validator} for item in locate(found, result.book, epub)]
+
+
+@main.command()
+@click.argument("book", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Output folder (default: dist/).")
+@click.option("--width", type=click.IntRange(60, 600), default=150, help="Width of a page on the contact sheet, in pixels.")
+def proof(book: Path, out: Path | None, width: int) -> None:
+    """Build BOOK's proof PDF, contact sheets of its spreads and a report of layout problems."""
+    from .errors import FolioError
+    from .paths import atomic_write
+    from .pipeline import build as run_build
+    from .proof import layout_report, spreads
+
+    found: list = []
+    try:
+        result = run_build(book, out, ("pdf",), profile="proof",
+                           inspect=lambda book_ir, document, folios: found.extend(layout_report(document, book_ir, folios)))
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic), err=True)
+        sys.exit(1)
+    for diagnostic in result.warnings:
+        click.echo(_shown(book, diagnostic), err=True)
+    pdf = result.outputs["pdf"]
+    sheets = spreads(pdf, pdf.with_name(pdf.stem + "-spreads"), width_px=width)
+    report = pdf.with_name(pdf.stem + "-report.txt")
+    lines = [p.format() for p in found]
+    with atomic_write(report) as tmp:
+        tmp.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    for line in lines:
+        click.echo(line)
+    click.echo(f"wrote {pdf}")
+    for sheet in sheets:
+        click.echo(f"wrote {sheet}")
+    click.echo(f"wrote {report} ({len(lines)} layout problem{'s' if len(lines) != 1 else ''})")
 
 
 @main.command()

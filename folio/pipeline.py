@@ -33,6 +33,8 @@ class BuildResult:
     outputs: dict[str, Path] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    preflight: list = field(default_factory=list)  # preflight.Check for the kdp and ingram profiles
+    profile: str = "print"
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -67,8 +69,13 @@ def build(
     *,
     use_cache: bool = True,
     progress: Progress | None = None,
+    profile: str | None = None,
+    inspect: Callable | None = None,
 ) -> BuildResult:
-    """Build `formats` of the book at `root` into `out` (default: root/dist)."""
+    """Build `formats` of the book at `root` into `out` (default: root/dist).
+
+    `profile` (default: book.yaml's) chooses the PDF profile; a PDF for another profile
+    than print is named BOOK-PROFILE.pdf, and for kdp and ingram it is preflighted."""
     root = Path(root).resolve()
     out = Path(out).resolve() if out else root / "dist"
     unknown = [f for f in formats if f not in FORMATS]
@@ -88,6 +95,12 @@ def build(
         raise FolioError(Diagnostic("book.yaml", None, f"an EPUB needs an identifier: add 'identifier: urn:uuid:{suggestion}' to book.yaml"))
     clean_stale_temporaries(out)
     result = BuildResult(book)
+    from .profiles import NAMES, PROFILES
+
+    profile = profile or book.config.profile
+    if profile not in NAMES:
+        raise FolioError(Diagnostic("--profile", None, f"unknown profile '{profile}': choose from {', '.join(NAMES)}"))
+    result.profile = profile
     slug = slugify(book.config.title)
     pdf_result = None
     if "pdf" in formats:
@@ -104,8 +117,15 @@ def build(
                 furthest[0] = page
                 say("pdf", page, max(estimate, page))
 
-        pdf_result = write_pdf(book, out / f"{slug}.pdf", report, on_page)
+        name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
+        pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], inspect)
         result.outputs["pdf"] = pdf_result.path
+        if PROFILES[profile].preflight:
+            from .preflight import preflight
+
+            say("preflight", 0, 1)
+            result.preflight = preflight(pdf_result.path, book.config, profile)
+            say("preflight", 1, 1)
         say("pdf", pdf_result.pages, pdf_result.pages)
         timings["pdf"] = time.perf_counter() - started
     if "epub" in formats:
