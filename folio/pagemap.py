@@ -58,7 +58,8 @@ def page_starts(document: Any, labels: list[str]) -> list[PageStart]:
                     part, counting = None, False
                 elif element.tag == "ol" and "notes" in classes and element.get("data-chapter"):
                     part, counting = f"notes:{element.get('data-chapter')}", True
-                elif element.tag == "header" and "chapter-head" in classes or "note-number" in classes:
+                elif (element.tag == "header" and "chapter-head" in classes or "note-number" in classes
+                      or "footnote" in classes or "note-group-title" in classes):
                     counting = False
             if isinstance(box, TextBox):
                 if counting and part:

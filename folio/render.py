@@ -13,6 +13,7 @@ text and ``<figcaption>``, scene breaks, verse lines.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -70,6 +71,14 @@ class Links:
     href: Callable[[str], str]
     src: Callable[[str], str]
     sized: bool = True  # write width/height attributes on images (EPUB: yes; print: the CSS decides)
+    # "see page N": print lets CSS write the number (target-counter); elsewhere the printed
+    # folio of an id when a PDF was made (EPUB page-list), else None and the link names its target
+    page_of: Callable[[str], str | None] | None = None
+    print_pages: bool = False
+    footnotes: bool = False  # notes set in the text where they are called (print, float: footnote)
+    # print: the largest box a figure's image may fill (text width, height, inches); images are
+    # never enlarged past 150 pixels an inch, so they print sharp enough for a print service
+    print_box: tuple[float, float] | None = None
 
 
 class Renderer:
@@ -79,11 +88,15 @@ class Renderer:
         self.book = book
         self.links = links
         self.quotes = quotes_for(book.config.lang)
+        from .context import labels
+
+        self.words = labels(book.config.lang)
         self.chapter: Chapter | None = None
         self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
         self._plain = False  # rendering for contents and nav: note calls are left out
+        self._paragraphs = 0
         self.block_handlers: dict[str, Callable[[Any], str]] = {
-            "Para": lambda c: f"<p>{self.inlines(c)}</p>\n",
+            "Para": self._para,
             "Plain": self.inlines,
             "Header": self._header,
             "BlockQuote": lambda c: f"<blockquote>\n{self.blocks(c)}</blockquote>\n",
@@ -183,6 +196,19 @@ class Renderer:
 
     # -- blocks -------------------------------------------------------------
 
+    def _para(self, c: list[Any]) -> str:
+        attrs = ""
+        if self.links.print_pages:
+            # print: every paragraph is numbered, so the PDF writer can re-set one (stacked hyphens)
+            self._paragraphs += 1
+            attrs = f' data-p="{self._paragraphs}"'
+        if self.links.footnotes and self.chapter is not None:
+            # footnotes: the paragraph names the notes it calls, so the PDF writer can move it
+            notes = [self.chapter.notes[n["c"] - 1].id for n in c if n["t"] == "NoteRef"]
+            if notes:
+                attrs += f' data-notes="{esc(" ".join(notes))}"'
+        return f"<p{attrs}>{self.inlines(c)}</p>\n"
+
     def _header(self, c: list[Any]) -> str:
         level, attr, inlines = c
         level = min(max(level, 2), 6)
@@ -228,7 +254,9 @@ class Renderer:
         attr, caption, colspecs, head, bodies, foot = c
         out = [f"<table{self.attrs(attr)}>\n"]
         if caption[1]:
-            out.append(f"<caption>{self.blocks(caption[1])}</caption>\n")
+            table = next((t for t in self.chapter.tables if t.id == attr[0]), None) if self.chapter else None
+            label = f'<span class="table-label">{esc(self.words["table"])} {table.label}.</span> ' if table and table.label else ""
+            out.append(f"<caption>{label}{self.blocks(caption[1])}</caption>\n")
         widths = [spec[1].get("c") if spec[1]["t"] == "ColWidth" else None for spec in colspecs]
         if any(widths):
             out.append("<colgroup>")
@@ -277,6 +305,8 @@ class Renderer:
         size = self._size(figure.asset)
         credit = f'<span class="credit">{esc(figure.credit)}</span>' if figure.credit else ""
         caption_html = self.figure_caption(figure)
+        if figure.label:
+            caption_html = f'<span class="figure-label">{esc(self.words["figure"])} {figure.label}.</span> ' + caption_html
         return (
             f'<figure{self.attrs(attr, ("figure",))}>\n'
             f'<img src="{esc(self.links.src(figure.asset))}" alt="{esc(figure.alt)}"{size}/>\n'
@@ -321,6 +351,10 @@ class Renderer:
 
     def _size(self, key: str) -> str:
         asset = self.book.assets.get(key)
+        if asset is not None and asset.width and self.links.print_box and asset.media_type != "image/svg+xml":
+            box_w, box_h = self.links.print_box
+            scale = min(1 / MIN_PRINT_PPI, box_w / asset.width, box_h / asset.height)
+            return f' style="width: {asset.width * scale:.3f}in; height: {asset.height * scale:.3f}in"'
         if not self.links.sized or asset is None or not asset.width:
             return ""
         return f' width="{asset.width}" height="{asset.height}"'
@@ -329,6 +363,12 @@ class Renderer:
         note = self.chapter.notes[number - 1]
         if self._plain:
             return ""
+        if self.links.footnotes and not self._in_link:
+            # WeasyPrint moves the element to the foot of the page and leaves its call here;
+            # block markup inside a paragraph would end the paragraph, so blocks become spans.
+            body = _BLOCK_TAG.sub(lambda m: f'<{m[1]}span data-b="{m[2]}"{m[3]}>' if not m[1] else "</span>", self.blocks(note.blocks))
+            return f'<span class="footnote" id="{esc(note.id)}">{body.strip()}</span>'
+
         if self._in_link:
             return f'<sup class="noteref" id="{esc(note.ref_id)}">{number}</sup>'
         return (
@@ -338,9 +378,36 @@ class Renderer:
 
     def _span(self, c: list[Any]) -> str:
         attr, inlines = c
+        if "xref" in attr[1]:
+            return self._xref(dict(attr[2]))
         if self._plain:
             return self.inlines(inlines)
         return f"<span{self.attrs(attr)}>{self.inlines(inlines)}</span>"
+
+
+    def _xref(self, keys: dict[str, str]) -> str:
+        """A resolved cross-reference (xref.py): "Figure 2.3" or "page 42", linked."""
+        label = esc(keys.get("data-label", ""))
+        target = keys.get("data-target")
+        if target is None:  # not resolved: the build has already failed with its error
+            return label
+        if keys.get("data-kind") == "page":
+            word = esc(self.words["page"])
+            if self.links.print_pages:
+                front = self.book.chapters[self.book.id_chapter[target]].role == "frontmatter" if target in self.book.id_chapter else False
+                text, extra = f"{word} ", f' class="xref page-ref{" roman" if front else ""}"'
+            else:
+                folio = self.links.page_of(target) if self.links.page_of else None
+                text, extra = (f"{word} {esc(folio)}" if folio else label), ' class="xref"'
+        else:
+            text, extra = label, ' class="xref"'
+        if self._plain or self._in_link:
+            return text
+        return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>'
+
+
+MIN_PRINT_PPI = 150
+_BLOCK_TAG = re.compile(r"<(/?)(p|blockquote|ul|ol|li|div|pre|h[1-6]|table|thead|tbody|tfoot|tr|td|th|dl|dt|dd|figure|figcaption|caption)\b([^>]*)>")
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
@@ -398,6 +465,12 @@ def _shown_path(filename: str, book_root: Path) -> str:
     return filename
 
 
-def theme_styles(output: str) -> list[Path]:
-    """The default theme's CSS files for one output, in cascade order (the book's come after)."""
-    return [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]
+def theme_styles(output: str, theme: str = "default") -> list[Path]:
+    """The theme's CSS files for one output, in cascade order (the book's come after).
+
+    Every theme starts from the default; another theme (book.yaml `theme`) adds its
+    `styles/themes/NAME.css` (all outputs) and `NAME-OUTPUT.css` when there is one."""
+    files = [DEFAULT_STYLES / "base.css", DEFAULT_STYLES / f"{output}.css"]
+    if theme != "default":
+        files += [p for p in (DEFAULT_STYLES / "themes" / f"{theme}.css", DEFAULT_STYLES / "themes" / f"{theme}-{output}.css") if p.is_file()]
+    return files
