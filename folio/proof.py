@@ -1,0 +1,249 @@
+"""Proofing: a report of layout problems and a contact sheet of spreads.
+
+In (`layout_report`): the laid-out WeasyPrint document of a build, the `Book` and
+the printed folio of every page. Out: `Problem`s, each with its page, the source
+file and line it comes from, and a few words of the text: widows and orphans,
+overfull lines, more than two hyphenated line ends in a row, a heading alone at
+the foot of a page, a figure more than a page away from its first mention, a
+footnote on a page without its call.
+
+In (`spreads`): a PDF. Out: PNG contact sheets of the pages as they face each
+other in the bound book (the first page alone on the right, then versos left and
+rectos right), cropped to the trim, with each page's folio underneath.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import Book
+
+HYPHENS = ("-", "\u00ad", "\u2010")
+
+
+@dataclass
+class Problem:
+    kind: str
+    page: str
+    source: str
+    line: int | None
+    text: str
+
+    def format(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"page {self.page:>5}  {self.kind:<17} {where}: {self.text}"
+
+
+@dataclass
+class _Fragment:
+    """A paragraph's part on one page."""
+
+    element: Any
+    chapter: str | None
+    lines: list[Any]
+
+
+def _words(element: Any) -> str:
+    text = " ".join("".join(element.itertext()).split())
+    return text[:60]
+
+
+def _source_line(book: Book, chapter_id: str | None, element: Any) -> tuple[str, int | None]:
+    chapter = next((c for c in book.chapters if c.id == chapter_id), None)
+    if chapter is None:
+        return "book.yaml", None
+    text = "".join(element.itertext())
+    words = re.findall(r"[^\W\d_]{3,}", text)
+    for size in (6, 4, 2, 1):  # the longest run of the paragraph's words found on one line
+        for start in range(0, max(1, len(words) - size + 1), max(1, size)):
+            pattern = r"\W+".join(re.escape(w) for w in words[start:start + size])
+            if not pattern:
+                continue
+            match = re.search(pattern, chapter.text)
+            if match:
+                return chapter.source, chapter.text.count("\n", 0, match.start()) + 1
+    return chapter.source, None
+
+
+def layout_report(document: Any, book: Book, folios: list[str]) -> list[Problem]:
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox, MarginBox, TextBox
+
+    from .writers.pdf import orphan_footnotes
+
+    problems: list[Problem] = []
+    pages: list[list[_Fragment]] = []
+    last_box: list[tuple[Any, str | None]] = []  # the last block on each page
+    anchor_pages: dict[str, int] = {}
+    mention_pages: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchor_pages.setdefault(anchor, index)
+        fragments: list[_Fragment] = []
+        blocks: list[tuple[Any, str | None]] = []
+
+        def walk(box: Any, chapter: str | None) -> None:
+            if isinstance(box, (MarginBox, FootnoteAreaBox)):
+                return
+            element = getattr(box, "element", None)
+            tag = getattr(box, "element_tag", None)
+            if element is not None and tag == "section" and "chapter" in (element.get("class") or "").split():
+                chapter = element.get("id")
+            if element is not None and tag == "a" and element.get("href", "").startswith("#"):
+                mention_pages.setdefault(element.get("href")[1:], index)
+            if element is not None and tag in ("p", "h2", "h3", "h4", "h5", "h6") and not isinstance(box, (LineBox, TextBox)) \
+                    and getattr(box, "children", None) and isinstance(box.children[0], LineBox):
+                fragments.append(_Fragment(element, chapter, list(box.children)))
+                blocks.append((element, chapter))
+                return
+            if element is not None and tag in ("figure", "table", "blockquote", "ul", "ol", "pre"):
+                blocks.append((element, chapter))
+            for child in getattr(box, "children", ()):
+                walk(child, chapter)
+
+        walk(page._page_box, None)
+        pages.append(fragments)
+        last_box.append(blocks[-1] if blocks else (None, None))
+
+    def add(kind: str, index: int, fragment_element: Any, chapter: str | None, text: str | None = None) -> None:
+        source, line = _source_line(book, chapter, fragment_element)
+        problems.append(Problem(kind, folios[index], source, line, text or _words(fragment_element)))
+
+    for index, fragments in enumerate(pages):
+        for position, fragment in enumerate(fragments):
+            continued_from = index > 0 and pages[index - 1] and pages[index - 1][-1].element is fragment.element
+            continues = index + 1 < len(pages) and pages[index + 1] and pages[index + 1][0].element is fragment.element
+            if fragment.element.tag == "p":
+                if continued_from and position == 0 and len(fragment.lines) == 1:
+                    add("widow", index, fragment.element, fragment.chapter)
+                if continues and position == len(fragments) - 1 and len(fragment.lines) == 1:
+                    add("orphan", index, fragment.element, fragment.chapter)
+            width = _content_width(fragment.lines)
+            for line in fragment.lines:
+                used = max((child.position_x + child.margin_width() for child in line.children), default=0) - line.position_x
+                if width and used > width + 1.0:
+                    add("overfull line", index, fragment.element, fragment.chapter, f"{used - width:.1f} pt too wide: {_words(fragment.element)}")
+                    break
+            stacked = 0
+            for line in fragment.lines:
+                text = "".join(t.text for t in _texts(line))
+                stacked = stacked + 1 if text.rstrip().endswith(HYPHENS) else 0
+                if stacked == 3:
+                    add("stacked hyphens", index, fragment.element, fragment.chapter)
+        element, chapter = last_box[index]
+        if element is not None and element.tag in ("h2", "h3", "h4", "h5", "h6"):
+            add("heading at foot", index, element, chapter)
+    for figure in book.figures:
+        page = anchor_pages.get(figure.id)
+        mention = mention_pages.get(figure.id)
+        if page is not None and mention is not None and abs(page - mention) > 1:
+            chapter = book.chapters[book.id_chapter[figure.id]]
+            problems.append(Problem("figure far away", folios[page], chapter.source, chapter.line_of(figure.id),
+                                    f"figure '{figure.id}' is on page {folios[page]}, first mentioned on page {folios[mention]}"))
+    for note, page in orphan_footnotes(document):
+        chapter = book.chapters[book.id_chapter[note]] if note in book.id_chapter else None
+        problems.append(Problem("orphan note", folios[page], chapter.source if chapter else "book.yaml", None,
+                                f"note '{note}' is not on the page of its call"))
+    return problems
+
+
+def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
+    """data-p numbers of the paragraphs with more than `limit` hyphenated line ends in a row."""
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox, MarginBox
+
+    found: list[str] = []
+
+    def walk(box: Any) -> None:
+        if isinstance(box, (MarginBox, FootnoteAreaBox)):
+            return
+        children = getattr(box, "children", ())
+        if children and isinstance(children[0], LineBox):
+            element = getattr(box, "element", None)
+            number = element.get("data-p") if element is not None else None
+            streak = 0
+            for line in children:
+                text = "".join(t.text for t in _texts(line)).rstrip()
+                streak = streak + 1 if text.endswith(HYPHENS) else 0
+                if streak > limit and number:
+                    found.append(number)
+                    break
+            return
+        for child in children:
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    return found
+
+
+def _content_width(lines: list[Any]) -> float:
+    """The width lines may fill: the paragraph box's content width."""
+    return max((line.width for line in lines), default=0.0)
+
+
+def _texts(box: Any) -> list[Any]:
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    if isinstance(box, TextBox):
+        return [box]
+    out = []
+    for child in getattr(box, "children", ()):
+        out += _texts(child)
+    return out
+
+
+def spreads(pdf_path: Path, target_stem: Path, width_px: int = 150, per_sheet: int = 40) -> list[Path]:
+    """Contact sheets of facing pages: `target_stem`-01.png, -02.png, ... (40 spreads a sheet)."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    from .paths import atomic_write
+
+    document = pdfium.PdfDocument(str(pdf_path))
+    count = len(document)
+    labels = _labels(pdf_path, count)
+    thumbnails = []
+    for index in range(count):
+        page = document[index]
+        media = page.get_mediabox()
+        trim = page.get_trimbox()
+        crop = (trim[0] - media[0], trim[1] - media[1], media[2] - trim[2], media[3] - trim[3])
+        scale = width_px / (trim[2] - trim[0])
+        image = page.render(scale=scale, crop=crop).to_pil().convert("RGB")
+        thumbnails.append(image)
+        page.close()
+    document.close()
+    # page 1 is a recto alone; then (2, 3), (4, 5), ...: versos left, rectos right
+    pairs: list[tuple[int | None, int | None]] = [(None, 0)] + [(i, i + 1 if i + 1 < count else None) for i in range(1, count, 2)]
+    page_w = thumbnails[0].width
+    page_h = thumbnails[0].height
+    gap, label_h, columns = 18, 16, 5
+    written = []
+    for sheet_start in range(0, len(pairs), per_sheet):
+        chunk = pairs[sheet_start:sheet_start + per_sheet]
+        rows = (len(chunk) + columns - 1) // columns
+        sheet = Image.new("RGB", (columns * (2 * page_w + gap) + gap, rows * (page_h + label_h + gap) + gap), (200, 200, 200))
+        draw = ImageDraw.Draw(sheet)
+        for n, (left, right) in enumerate(chunk):
+            x = gap + (n % columns) * (2 * page_w + gap)
+            y = gap + (n // columns) * (page_h + label_h + gap)
+            for side, index in enumerate((left, right)):
+                if index is None:
+                    continue
+                sheet.paste(thumbnails[index], (x + side * page_w, y))
+                draw.text((x + side * page_w + page_w // 2 - 8, y + page_h + 2), labels[index], fill=(0, 0, 0))
+            draw.line([(x + page_w, y), (x + page_w, y + page_h)], fill=(120, 120, 120))  # the spine
+        target = target_stem.parent / f"{target_stem.name}-{sheet_start // per_sheet + 1:02d}.png"
+        with atomic_write(target) as tmp:
+            sheet.save(tmp, format="PNG", optimize=False)
+        written.append(target)
+    return written
+
+
+def _labels(pdf_path: Path, count: int) -> list[str]:
+    import pypdf
+
+    reader = pypdf.PdfReader(str(pdf_path))
+    return list(reader.page_labels) if reader.page_labels else [str(i + 1) for i in range(count)]
