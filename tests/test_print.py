@@ -1,0 +1,228 @@
+"""Print production (issue 5): profiles, preflight, footnotes, cross-references, themes, proof spreads.
+
+Every PDF is read back (pypdf, pypdfium2, the preflight's own reader); nothing is taken
+from the build's word.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import CORPUS, SAMPLE, epubcheck
+from folio.cli import main
+from folio.config import load_config
+from folio.pipeline import build
+from folio.preflight import failed, preflight
+from folio.profiles import kdp_gutter
+
+PT = 72
+
+
+def _copy(book: Path, tmp_path: Path, yaml_extra: str = "") -> Path:
+    target = tmp_path / book.name
+    shutil.copytree(book, target, ignore=shutil.ignore_patterns("dist"))
+    if yaml_extra:
+        text = (target / "book.yaml").read_text(encoding="utf-8")
+        (target / "book.yaml").write_text(text.rstrip("\n") + "\n" + yaml_extra + "\n", encoding="utf-8")
+    return target
+
+
+def _texts(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages]
+
+
+@pytest.fixture(scope="module")
+def sample_profiles(tmp_path_factory):
+    out = tmp_path_factory.mktemp("profiles")
+    return {name: build(SAMPLE, out, ("pdf",), profile=name) for name in ("print", "proof", "kdp", "ingram", "screen")}
+
+
+def test_proof_shows_bleed_marks_and_slug(sample_profiles):
+    result = sample_profiles["proof"]
+    reader = pypdf.PdfReader(str(result.outputs["pdf"]))
+    page = reader.pages[0]
+    assert float(page.mediabox.width) - float(page.trimbox.width) == pytest.approx(36, abs=0.5)  # 0.25 in each side
+    assert float(page.trimbox.width) == pytest.approx(6 * PT, abs=0.5)
+    assert "proof · sources of" in (page.extract_text() or "")
+    assert reader.outline, "the proof keeps the outline"
+
+
+def test_kdp_has_no_annotations_no_outline_whole_fonts_and_passes(sample_profiles):
+    result = sample_profiles["kdp"]
+    reader = pypdf.PdfReader(str(result.outputs["pdf"]))
+    assert all("/Annots" not in page for page in reader.pages)
+    assert "/Outlines" not in reader.trailer["/Root"]
+    assert len(reader.pages) >= 24, "KDP prints 24 pages at least: folio pads with blank pages"
+    assert result.preflight and failed(result.preflight) == []
+    assert any(c.name == "fonts" and "whole" in c.detail for c in result.preflight)
+
+
+def test_ingram_even_count_ending_blank_with_half_inch_margins(sample_profiles):
+    result = sample_profiles["ingram"]
+    texts = _texts(result.outputs["pdf"])
+    assert len(texts) % 2 == 0
+    assert texts[-1].strip() == ""
+    assert failed(result.preflight) == []
+
+
+def test_screen_is_tagged_without_blank_pages(sample_profiles):
+    screen = pypdf.PdfReader(str(sample_profiles["screen"].outputs["pdf"]))
+    printed = pypdf.PdfReader(str(sample_profiles["print"].outputs["pdf"]))
+    assert "/StructTreeRoot" in screen.trailer["/Root"]
+    assert len(screen.pages) < len(printed.pages)
+    assert all((page.extract_text() or "").strip() for page in screen.pages)
+    assert screen.outline
+
+
+@pytest.mark.parametrize("name", ["small", "illustrated"])
+def test_corpus_books_pass_kdp_preflight(name, tmp_path):
+    result = build(CORPUS / name, tmp_path, ("pdf",), profile="kdp")
+    assert failed(result.preflight) == [], [c.line() for c in result.preflight]
+    pages = len(pypdf.PdfReader(str(result.outputs["pdf"])).pages)
+    gutter = next(c for c in result.preflight if c.name == "gutter")
+    assert f"at least {kdp_gutter(pages):g} in" in gutter.detail
+
+
+def test_large_corpus_book_with_kdp(tmp_path):
+    """306k words at 6 x 9 in are more pages than KDP prints: the preflight says so and nothing else fails."""
+    result = build(CORPUS / "large", tmp_path, ("pdf",), profile="kdp")
+    bad = failed(result.preflight)
+    pages = len(pypdf.PdfReader(str(result.outputs["pdf"])).pages)
+    if pages > 828:
+        assert [c.name for c in bad] == ["page count"]
+        assert "KDP prints 24 to 828 pages" in bad[0].detail
+    else:
+        assert bad == []
+
+
+def _one_chapter_book(make_book, body: str, yaml_extra: str = "", extra: dict | None = None) -> Path:
+    chapters = {"01-one.md": f"# One\n\n{body}\n"}
+    listed = "\n".join(f"  - chapters/{n}" for n in chapters)
+    yaml = (f"title: Planted\nlang: en-US\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d2e\n{yaml_extra}\n"
+            f"chapters:\n{listed}\n")
+    return make_book(chapters, yaml, extra)
+
+
+def test_preflight_fails_a_100_ppi_image(make_book, tmp_path):
+    image = Image.new("RGB", (300, 200), (90, 120, 160))
+    path = tmp_path / "low.png"
+    image.save(path)
+    # folio never prints an image above 150 pixels an inch by itself; the book's style enlarges this one
+    body = "Some text.\n\n![A low-resolution picture.](images/low.png){alt=\"Blue\"}\n\nMore text.\n"
+    style = "figure img { width: 3in !important; height: 2in !important; }"
+    book = _one_chapter_book(make_book, body, extra={"images/low.png": path.read_bytes(), "styles/big.css": style})
+    result = build(book, tmp_path / "out", ("pdf",), profile="kdp")
+    check = next(c for c in result.preflight if c.name == "image resolution")
+    assert check.status == "fail"
+    assert "below 150 ppi" in check.detail and "lowest 100 ppi" in check.detail
+
+
+def test_preflight_fails_a_missing_glyph(make_book, tmp_path):
+    book = _one_chapter_book(make_book, "A private-use character \U0010fffd no font has.")
+    result = build(book, tmp_path / "out", ("pdf",), profile="print")
+    assert any(".notdef" in d.message for d in result.warnings)
+    check = next(c for c in preflight(result.outputs["pdf"], load_config(book), "kdp") if c.name == "missing glyphs")
+    assert check.status == "fail" and check.pages
+
+
+def test_preflight_fails_a_too_small_gutter(make_book, tmp_path):
+    style = "@page :right { margin-left: 0.2in; } @page :left { margin-right: 0.2in; }"
+    book = _one_chapter_book(make_book, "Text near the spine. " * 200, extra={"styles/narrow.css": style})
+    result = build(book, tmp_path / "out", ("pdf",), profile="kdp")
+    check = next(c for c in result.preflight if c.name == "gutter")
+    assert check.status == "fail"
+    assert "closer than 0.375 in to the spine" in check.detail
+    runner = CliRunner()
+    outcome = runner.invoke(main, ["preflight", str(book), "--profile", "kdp", "-o", str(tmp_path / "out"), "--no-build"])
+    assert outcome.exit_code == 1
+    assert "FAIL  gutter" in outcome.output
+
+
+def test_footnotes_never_leave_their_call(tmp_path):
+    for name in ("small", "large"):
+        book = _copy(CORPUS / name, tmp_path, "notes: footnotes")
+        result = build(book, tmp_path / f"out-{name}", ("pdf",))
+        assert [d.format() for d in result.warnings] == []
+        checks = preflight(result.outputs["pdf"], load_config(book), "print")
+        footnotes = next(c for c in checks if c.name == "footnotes")
+        assert footnotes.status == "pass", footnotes.line()
+        texts = _texts(result.outputs["pdf"])
+        assert sum(len(re.findall(r"^\s*\d+\.\u2002", t, re.M)) for t in texts) >= 50
+
+
+def test_notes_at_chapter_end(make_book, tmp_path):
+    book = _one_chapter_book(make_book, "A claim.[^1]\n\n[^1]: The note to it.")
+    result = build(book, tmp_path / "out", ("pdf", "epub"), profile="print")
+    (text,) = [t for t in _texts(result.outputs["pdf"]) if "A claim" in t]
+    assert "Notes" not in text
+    book_yaml = book / "book.yaml"
+    book_yaml.write_text(book_yaml.read_text() + "notes: chapter\n")
+    result = build(book, tmp_path / "out2", ("pdf", "epub"))
+    (text,) = [t for t in _texts(result.outputs["pdf"]) if "A claim" in t]
+    assert text.index("A claim") < text.index("Notes") < text.index("The note to it")
+    assert epubcheck(result.outputs["epub"])["errors"] == 0
+
+
+def test_cross_references_resolve_in_pdf_and_epub(tmp_path):
+    result = build(SAMPLE, tmp_path, ("pdf", "epub"))
+    reader = pypdf.PdfReader(str(result.outputs["pdf"]))
+    labels = list(reader.page_labels)
+    figure_page = next(labels[i] for i, page in enumerate(reader.pages) if "Figure 1.1." in (page.extract_text() or "")
+                       and "List of" not in (page.extract_text() or ""))
+    text = " ".join(" ".join(_texts(result.outputs["pdf"])).split())
+    assert "path from folder to book is Figure 1.1" in text
+    assert "listed in Table 1.1" in text and "is Chapter 2" in text and "“What goes where”" in text
+    assert f"the diagram is on page {figure_page}" in text
+    with zipfile.ZipFile(result.outputs["epub"]) as epub:
+        chapter = next(epub.read(n).decode() for n in epub.namelist() if n.endswith("03-from-page-to-print.xhtml"))
+        nav = epub.read(next(n for n in epub.namelist() if n.endswith("nav.xhtml"))).decode()
+    assert re.search(r'<a class="xref" href="01-a-book-is-a-folder.xhtml#fig:pipeline">Figure 1\.1</a>', chapter)
+    assert f'href="01-a-book-is-a-folder.xhtml#fig:pipeline">page {figure_page}</a>' in chapter
+    assert 'epub:type="lot"' in nav and "Table 1.1. The parts of a book folder" in nav
+
+
+def test_unknown_cross_reference_is_an_error_with_its_line(make_book):
+    book = _one_chapter_book(make_book, "Text.\n\nSee @fig:nowhere for more.", "numbering: chapter")
+    outcome = CliRunner().invoke(main, ["build", str(book), "-q"])
+    assert outcome.exit_code == 1
+    assert "chapters/01-one.md:5: cross-reference '@fig:nowhere': no figure with id 'nowhere' or 'fig:nowhere'" in outcome.output
+    assert "Traceback" not in outcome.output
+
+
+def test_classic_theme_drop_caps(tmp_path):
+    book = _copy(CORPUS / "small", tmp_path, "theme: classic")
+    result = build(book, tmp_path / "out", ("pdf", "epub"))
+    assert result.warnings == []
+    from folio.pipeline import load_book
+    from folio.writers.pdf import print_html
+
+    html = print_html(load_book(book))
+    assert '<body class="theme-classic drop-caps small-caps-openers notes-endnotes">' in html
+    assert epubcheck(result.outputs["epub"])["errors"] == 0
+
+
+def test_proof_writes_spreads_with_facing_pages(tmp_path):
+    outcome = CliRunner().invoke(main, ["proof", str(SAMPLE), "-o", str(tmp_path), "--width", "100"])
+    assert outcome.exit_code == 0, outcome.output
+    sheet = next(tmp_path.glob("*-spreads-01.png"))
+    image = Image.open(sheet).convert("RGB")
+    pdf = next(tmp_path.glob("*-proof.pdf"))
+    trim = pypdf.PdfReader(str(pdf)).pages[0].trimbox
+    page_w, page_h = 100, round(100 * float(trim.height) / float(trim.width))
+    gap = 18
+    # first spread: no verso (the sheet's grey shows), the first page alone on the right
+    assert image.getpixel((gap + page_w // 2, gap + page_h // 2)) == (200, 200, 200)
+    assert image.getpixel((gap + page_w + 5, gap + 5)) == (255, 255, 255)
+    # second spread: pages 2 and 3 side by side
+    assert image.getpixel((gap + 2 * page_w + gap + 5, gap + 5)) == (255, 255, 255)
+    assert image.getpixel((gap + 3 * page_w + gap + 5, gap + 5)) == (255, 255, 255)
+    assert (tmp_path / f"{pdf.stem}-report.txt").is_file()
+    assert "layout problem" in outcome.output
