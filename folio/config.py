@@ -41,7 +41,8 @@ TRIMS: dict[str, tuple[float, float]] = {
 }
 _UNITS = {"in": 1.0, "mm": 1 / 25.4, "cm": 1 / 2.54, "pt": 1 / 72}
 
-# key -> (kind, description). Kinds: str, strlist, bool, date, path, pathlist, chapters, trim, lint.
+# key -> (kind, description). Kinds: str, strlist, bool, date, path, pathlist, chapters, trim, lint,
+# choice:a|b|c (one of the listed words).
 KEYS: dict[str, tuple[str, str]] = {
     "title": ("str", "The book's title (required)."),
     "subtitle": ("str", "A subtitle, shown on the title page."),
@@ -66,7 +67,16 @@ KEYS: dict[str, tuple[str, str]] = {
     "chapters": ("chapters", "Reading order: file paths, or {file, role} with role frontmatter|bodymatter|backmatter."),
     "trim": ("trim", "Print trim size: 5x8, 5.5x8.5, 6x9 (default), 7x10, a5, ..., or '150mm x 220mm'."),
     "lint": ("lint", "Diagnostics settings: {ignore: [warning-code, ...]}."),
+    "profile": ("choice:print|proof|kdp|ingram|screen", "PDF output profile (docs/profiles.md): print (the default), proof, kdp, ingram or screen; --profile overrides it."),
+    "notes": ("choice:endnotes|chapter|footnotes", "Where the PDF sets notes: endnotes (end of the book, the default), chapter (end of each chapter) or footnotes (foot of the page)."),
+    "numbering": ("choice:none|chapter|book", "Figure and table numbers: none (the default), chapter (Figure 2.3) or book (Figure 7). Cross-references to figures and tables need numbers."),
+    "lists": ("strlist", "Lists to print after the contents: figures, tables, or both."),
+    "theme": ("choice:default|classic", "The look: default, or classic (small-caps openers, drop caps, ornamented scene breaks)."),
+    "drop-caps": ("bool", "true: chapter openers start with a drop cap (default: the theme's choice)."),
+    "small-caps-openers": ("bool", "true: the first line of a chapter is set in small capitals (default: the theme's choice)."),
+    "draft": ("bool", "true: the proof profile prints a DRAFT mark on every page. Default false."),
 }
+LISTS = ("figures", "tables")
 REQUIRED = ("title", "chapters")
 
 
@@ -104,6 +114,14 @@ class Config:
     bibliography_title: str = ""
     trim: tuple[float, float] = TRIMS["6x9"]
     lint_ignore: frozenset[str] = frozenset()
+    profile: str = "print"
+    notes: str = "endnotes"
+    numbering: str = "none"
+    lists: tuple[str, ...] = ()
+    theme: str = "default"
+    drop_caps: bool | None = None
+    small_caps_openers: bool | None = None
+    draft: bool = False
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     def line_of(self, key: str) -> int | None:
@@ -355,6 +373,12 @@ def load_config(root: Path) -> Config:
             if not isinstance(value, bool):
                 problems.add(_line(value_node), f"'{key}' must be true or false")
                 value = None
+        elif kind.startswith("choice:"):
+            value = _as_str(value_node, key, problems)
+            choices = kind.removeprefix("choice:").split("|")
+            if value is not None and value not in choices:
+                problems.add(_line(value_node), f"unknown {key} '{value}': use {', '.join(choices)}{_suggest(value, choices)}")
+                value = None
         elif kind == "trim":
             value = _parse_trim(value_node, problems)
         else:
@@ -368,6 +392,9 @@ def load_config(root: Path) -> Config:
             problems.add(1, f"required key '{key}' is missing")
     if "lang" in values and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", values["lang"]):
         problems.add(lines["lang"], f"lang '{values['lang']}' is not a BCP 47 tag like en-US")
+    for name in values.get("lists", ()):
+        if name not in LISTS:
+            problems.add(lines["lists"], f"unknown list '{name}': use {', '.join(LISTS)}{_suggest(name, list(LISTS))}")
     if "title" in values and not values["title"].strip():
         problems.add(lines["title"], "title is empty")
     if problems.items:
