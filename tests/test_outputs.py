@@ -84,7 +84,9 @@ def test_page_labels_match_printed_folios(any_built, probes):
 
 def test_outline_lists_contents_chapters_and_notes(any_built, probes):
     book = any_built.book
-    expected = ["Contents", *[c.title_text for c in book.text_chapters]] + (["Notes"] if book.note_count else []) + [c.title_text for c in book.after_notes]
+    lists = {"figures": "List of Illustrations", "tables": "List of Tables"}
+    expected = ["Contents", *[lists[k] for k in ("figures", "tables") if k in book.config.lists],
+                *[c.title_text for c in book.text_chapters]] + (["Notes"] if book.note_count else []) + [c.title_text for c in book.after_notes]
     assert probes(any_built).outline_titles() == expected
 
 
