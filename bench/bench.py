@@ -1,16 +1,21 @@
 """folio against pandoc on the corpus, side by side, in one run.
 
 In: the corpus books in ../shared/corpus (or paths given with --book). Out: for each
-book and format, the median wall time and peak memory of folio and of pandoc over
-alternating runs, and their ratios (folio / pandoc); a CSV in bench/results/.
+book and format, the median wall time, CPU time and peak memory of folio and of
+pandoc over alternating runs, and their ratios (folio / pandoc); with --scenarios,
+folio's own builds (both formats at once, incremental after a one-paragraph edit,
+nothing changed, folio check) against its cold builds; each against issue 8's
+targets; a CSV in bench/results/.
 
-    python bench/bench.py                    # the large book, 3 runs each
+    python bench/bench.py                    # the large book, 3 runs each, with the scenarios
     python bench/bench.py --books small,illustrated,large --runs 5
     python bench/bench.py --books none --synthetic 100k,300k,1M --runs 3 --plot
 
 pandoc's EPUB is `pandoc -o book.epub`; its PDF is `--pdf-engine=weasyprint` (plain
-HTML through WeasyPrint, without folio's book typography). folio runs with
---no-cache, so every run is cold.
+HTML through WeasyPrint, without folio's book typography). folio's cold runs use
+--no-cache. Memory is the peak of the summed proportional set size (PSS) of the
+command and all its processes, sampled every 50 ms: shared pages count once, and a
+tool that works in several processes is charged for all of them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -34,16 +40,51 @@ CORPUS = HERE.parent.parent / "shared" / "corpus"
 BIN = Path(sys.executable).parent
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MB) of a command and its children."""
+def _tree_pss(root: "psutil.Process") -> float:
+    import psutil
+
+    total = 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            total += process.memory_full_info().pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return total / 2**20
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (all processes) and peak summed PSS (MB) of a command."""
+    import threading
+
+    import psutil
+
     env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    before = os.times()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
+    watched = psutil.Process(process.pid)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            try:
+                peak[0] = max(peak[0], _tree_pss(watched))
+            except psutil.Error:
+                pass
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
     elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    done.set()
+    sampler.join()
+    after = os.times()
+    if process.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{stderr.decode()[-2000:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return elapsed, cpu, peak[0]
 
 
 def pandoc_command(book: Path, fmt: str, out: Path) -> list[str]:
@@ -70,12 +111,95 @@ def folio_command(book: Path, fmt: str, out: Path) -> list[str]:
     return [str(BIN / "folio"), "build", str(book), "-o", str(out), "--to", fmt, "--no-cache", "-q"]
 
 
+# Issue 8's targets: (what, limit, the ratio it bounds)
+TARGETS = {
+    ("epub", "time"): 0.5, ("pdf", "time"): 0.6, ("pdf", "memory"): 0.75,
+    ("both", "time"): 1.0, ("edit", "time"): 0.25, ("unchanged", "time"): 0.05, ("check", "time"): 0.2,
+}
+
+
+def _verdict(kind: str, measure_name: str, ratio: float) -> str:
+    limit = TARGETS.get((kind, measure_name))
+    if limit is None:
+        return ""
+    return f"  target <= {limit:g}: {'met' if ratio <= limit else 'NOT met'}"
+
+
+def _median(samples: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+    return tuple(statistics.median(s[i] for s in samples) for i in range(3))  # type: ignore[return-value]
+
+
+def compare(name: str, book: Path, fmt: str, runs: int) -> dict:
+    """folio and pandoc, alternating, cold."""
+    samples: dict[str, list[tuple[float, float, float]]] = {"folio": [], "pandoc": []}
+    for _ in range(runs):
+        for tool, make in (("folio", folio_command), ("pandoc", pandoc_command)):
+            out = Path(tempfile.mkdtemp(prefix="folio-bench-"))
+            try:
+                samples[tool].append(measure(make(book, fmt, out), book))
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+    medians = {t: _median(v) for t, v in samples.items()}
+    for tool, (seconds, cpu, memory) in medians.items():
+        print(f"{name:<12}{fmt:<10}{tool:<8}{seconds:>10.2f}{cpu:>10.2f}{memory:>10.0f}")
+    time_ratio = medians["folio"][0] / medians["pandoc"][0]
+    memory_ratio = medians["folio"][2] / medians["pandoc"][2]
+    print(f"{name:<12}{fmt:<10}{'ratio':<8}{time_ratio:>10.2f}{'':>10}{memory_ratio:>10.2f}"
+          f"   folio / pandoc, median of {runs}{_verdict(fmt, 'time', time_ratio)}{_verdict(fmt, 'memory', memory_ratio)}")
+    return {"book": name, "words": _words(book), "format": fmt, "runs": runs,
+            "folio_s": round(medians["folio"][0], 3), "pandoc_s": round(medians["pandoc"][0], 3),
+            "folio_cpu_s": round(medians["folio"][1], 3), "pandoc_cpu_s": round(medians["pandoc"][1], 3),
+            "folio_mb": round(medians["folio"][2]), "pandoc_mb": round(medians["pandoc"][2]),
+            "time_ratio": round(time_ratio, 3), "memory_ratio": round(memory_ratio, 3)}
+
+
+def scenarios(name: str, book: Path, runs: int, cold: dict[str, float]) -> list[dict]:
+    """folio's own builds against its cold ones: both formats at once, after a one-paragraph
+    edit, with nothing changed, and folio check."""
+    rows = []
+    samples: dict[str, list[tuple[float, float, float]]] = {k: [] for k in ("both", "edit", "unchanged", "check")}
+    for _ in range(runs):
+        work = Path(tempfile.mkdtemp(prefix="folio-bench-book-"))
+        copy = work / "book"
+        shutil.copytree(book, copy, ignore=shutil.ignore_patterns("dist"))
+        out = work / "out"
+        try:
+            samples["both"].append(measure(folio_command(copy, "pdf,epub", out), copy))
+            chapter = sorted((copy / "chapters").glob("*.md"))[len(list((copy / "chapters").glob("*.md"))) // 2]
+            text = chapter.read_text(encoding="utf-8")
+            paragraphs = text.split("\n\n")
+            middle = len(paragraphs) // 2
+            paragraphs[middle] = paragraphs[middle].rstrip() + " And one sentence more, added by the benchmark."
+            # the cache is warm: build once with it, then edit and rebuild
+            measure([str(BIN / "folio"), "build", str(copy), "-o", str(out), "--to", "pdf,epub", "-q"], copy)
+            chapter.write_text("\n\n".join(paragraphs), encoding="utf-8")
+            samples["edit"].append(measure([str(BIN / "folio"), "build", str(copy), "-o", str(out), "--to", "pdf,epub", "-q"], copy))
+            samples["unchanged"].append(measure([str(BIN / "folio"), "build", str(copy), "-o", str(out), "--to", "pdf,epub", "-q"], copy))
+            check = [str(BIN / "folio"), "check", str(copy)]
+            samples["check"].append(measure(check, copy))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    base = {"both": cold["epub"] + cold["pdf"]}
+    both = _median(samples["both"])[0]
+    for kind in ("both", "edit", "unchanged", "check"):
+        seconds, cpu, memory = _median(samples[kind])
+        against = base["both"] if kind == "both" else both
+        ratio = seconds / against
+        what = "sum of the cold EPUB and PDF builds" if kind == "both" else "the cold build of both"
+        print(f"{name:<12}{kind:<10}{'folio':<8}{seconds:>10.2f}{cpu:>10.2f}{memory:>10.0f}   {ratio:.2f} x {what}{_verdict(kind, 'time', ratio)}")
+        rows.append({"book": name, "words": _words(book), "format": kind, "runs": runs, "folio_s": round(seconds, 3),
+                     "pandoc_s": "", "folio_cpu_s": round(cpu, 3), "pandoc_cpu_s": "", "folio_mb": round(memory), "pandoc_mb": "",
+                     "time_ratio": round(ratio, 3), "memory_ratio": ""})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--books", default="large", help="corpus books, comma-separated (default: large)")
     parser.add_argument("--formats", default="epub,pdf", help="epub, pdf (default: both)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--synthetic", default="", help="synthetic books by word count, e.g. 100k,300k,1M")
+    parser.add_argument("--no-scenarios", action="store_true", help="only folio against pandoc (no incremental, unchanged, check)")
     parser.add_argument("--plot", action="store_true", help="write bench/results/scaling.png (time and memory against words)")
     args = parser.parse_args()
     rows = []
@@ -86,27 +210,16 @@ def main() -> None:
 
         words = int(float(size.lower().rstrip("km")) * (1_000_000 if size.lower().endswith("m") else 1_000))
         books.append((f"synth-{size}", make_book(scratch / size, words)))
-    print(f"{'book':<12}{'format':<7}{'tool':<7}{'median s':>10}{'peak MB':>10}")
+    print(f"{os.cpu_count()} cores; {platform.platform()}; Python {platform.python_version()}")
+    print(f"{'book':<12}{'build':<10}{'tool':<8}{'median s':>10}{'cpu s':>10}{'peak MB':>10}")
     for name, book in books:
+        cold: dict[str, float] = {}
         for fmt in args.formats.split(","):
-            samples: dict[str, list[tuple[float, float]]] = {"folio": [], "pandoc": []}
-            for _ in range(args.runs):
-                for tool, make in (("folio", folio_command), ("pandoc", pandoc_command)):
-                    out = Path(tempfile.mkdtemp(prefix="folio-bench-"))
-                    try:
-                        samples[tool].append(measure(make(book, fmt, out), book))
-                    finally:
-                        shutil.rmtree(out, ignore_errors=True)
-            medians = {t: (statistics.median(s[0] for s in v), statistics.median(s[1] for s in v)) for t, v in samples.items()}
-            for tool, (seconds, memory) in medians.items():
-                print(f"{name:<12}{fmt:<7}{tool:<7}{seconds:>10.2f}{memory:>10.0f}")
-            time_ratio = medians["folio"][0] / medians["pandoc"][0]
-            memory_ratio = medians["folio"][1] / medians["pandoc"][1]
-            print(f"{name:<12}{fmt:<7}{'ratio':<7}{time_ratio:>10.2f}{memory_ratio:>10.2f}   (folio / pandoc, median of {args.runs})")
-            rows.append({"book": name, "words": _words(book), "format": fmt, "runs": args.runs,
-                         "folio_s": round(medians["folio"][0], 3), "pandoc_s": round(medians["pandoc"][0], 3),
-                         "folio_mb": round(medians["folio"][1]), "pandoc_mb": round(medians["pandoc"][1]),
-                         "time_ratio": round(time_ratio, 3), "memory_ratio": round(memory_ratio, 3)})
+            row = compare(name, book, fmt, args.runs)
+            cold[fmt] = row["folio_s"]
+            rows.append(row)
+        if not args.no_scenarios and not name.startswith("synth") and {"epub", "pdf"} <= set(cold):
+            rows += scenarios(name, book, args.runs, cold)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     target = results / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.csv"
@@ -117,7 +230,7 @@ def main() -> None:
     print(f"wrote {target}")
     shutil.rmtree(scratch, ignore_errors=True)
     if args.plot:
-        plot(rows, results / "scaling.png")
+        plot([r for r in rows if r["format"] in ("epub", "pdf")], results / "scaling.png")
         print(f"wrote {results / 'scaling.png'}")
 
 

@@ -86,6 +86,10 @@ def build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = out / ".folio-cache" / "ast" if use_cache else None
+    if "pdf" in formats and profile in (None, "print") and inspect is None:
+        from .writers.pdfparts import warm_up
+
+        warm_up()  # the layout workers start while the chapters are read
     book = load_book(root, cache, report, say)
     timings["read"] = time.perf_counter() - started
     if "epub" in formats and not book.config.identifier:
@@ -118,7 +122,8 @@ def build(
                 say("pdf", page, max(estimate, page))
 
         name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
-        pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], inspect)
+        pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], inspect,
+                               out / ".folio-cache" / "pdf" if use_cache else None)
         result.outputs["pdf"] = pdf_result.path
         if PROFILES[profile].preflight:
             from .preflight import preflight

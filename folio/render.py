@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import markupsafe
 
 from .ast import stringify
 from .model import Book, Chapter, Figure, Note
@@ -427,7 +428,7 @@ def theme_environment(book_root: Path) -> jinja2.Environment:
     if (book_root / "templates").is_dir():
         loaders.append(_ContainedLoader(str(book_root / "templates")))
     loaders += [jinja2.PrefixLoader({"default": default}), default]
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -435,6 +436,14 @@ def theme_environment(book_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal: "The \\"Title\\"" (for page.css, rendered by Jinja)."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\' or ord(c) < 32 or c in "<>&" else c for c in str(text))
+    return markupsafe.Markup(f'"{escaped}"')
 
 
 def render_template(env: jinja2.Environment, name: str, book_root: Path, **context: Any) -> str:

@@ -81,9 +81,9 @@ class _LogCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def print_html(book: Book, src: Callable[[str], str] | None = None, env: Any = None, notes: str | None = None,
-               profile: Profile | None = None, pad_pages: int = 0) -> str:
-    """The one HTML document WeasyPrint lays out (images by file URL unless `src` says otherwise).
+def print_context(book: Book, src: Callable[[str], str] | None = None, notes: str | None = None,
+                  profile: Profile | None = None) -> dict[str, Any]:
+    """Everything print/book.html needs, rendered once (chapter bodies, notes, lists).
 
     `notes` (default: book.yaml's) places the notes: endnotes after the last chapter,
     chapter at the end of each chapter, footnotes at the foot of the page."""
@@ -104,15 +104,24 @@ def print_html(book: Book, src: Callable[[str], str] | None = None, env: Any = N
     ]
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), "")
     lists = illustration_lists(book, lambda ident: f"#{ident}", words)
-    env = env or theme_environment(book.root)
-    return render_template(
-        env, "print/book.html", book.root, meta=metadata(book), words=words, chapters=chapters, after_notes=after_notes,
+    return dict(
+        meta=metadata(book), words=words, chapters=chapters, after_notes=after_notes,
         note_groups=groups if notes == "endnotes" else [], chapter_notes={g["chapter_id"]: g for g in groups} if notes == "chapter" else {},
         figures=lists["figures"] if "figures" in book.config.lists else [],
         tables=lists["tables"] if "tables" in book.config.lists else [],
         first_body_id=first_body, folio_version=__version__, body_classes=body_classes(book),
-        proof=_proof_slug(book, profile) if profile and profile.slug else None, end_blank=bool(profile and profile.end_blank_even), pad_pages=pad_pages,
+        proof=_proof_slug(book, profile) if profile and profile.slug else None, end_blank=bool(profile and profile.end_blank_even),
+        part=None, page_numbers={}, front_ids=[], pad_pages=0,
     )
+
+
+def print_html(book: Book, src: Callable[[str], str] | None = None, env: Any = None, notes: str | None = None,
+               profile: Profile | None = None, pad_pages: int = 0, context: dict[str, Any] | None = None, **part: Any) -> str:
+    """The HTML WeasyPrint lays out: the whole book (images by file URL unless `src` says
+    otherwise), or with part=, front_ids= and page_numbers= one part of it (parts.py)."""
+    context = context or print_context(book, src, notes, profile)
+    env = env or theme_environment(book.root)
+    return render_template(env, "print/book.html", book.root, **{**context, "pad_pages": pad_pages, **part})
 
 
 def body_classes(book: Book) -> str:
@@ -184,16 +193,23 @@ class _PageProgress(logging.Handler):
 
 
 def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int], None] | None = None,
-              profile: Profile | None = None, inspect: Callable[[Book, Any, list[str]], None] | None = None) -> PdfResult:
+              profile: Profile | None = None, inspect: Callable[[Book, Any, list[str]], None] | None = None,
+              cache: Path | None = None) -> PdfResult:
     """Lay the book out for `profile` (default: book.yaml's) and write the PDF atomically.
 
-    `inspect(book, document, folios)` sees the final layout (folio proof's report)."""
+    `inspect(book, document, folios)` sees the final layout (folio proof's report). The
+    print profile is laid out in parts, in parallel and cached in `cache` (pdfparts.py);
+    the other profiles, and books that set running heads of their own, as one document."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     from ..lint import WORDS_PER_PAGE
 
     profile = profile or PROFILES[book.config.profile]
+    from .pdfparts import can_lay_out_in_parts, write_parts
+
+    if inspect is None and can_lay_out_in_parts(book, profile):
+        return write_parts(book, target, report, profile, cache, on_page)
     refused: list[str] = []
     roots = [book.root, DEFAULT_STYLES.parent]
     fetcher = _fetcher_class()(roots, refused)
@@ -222,7 +238,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         fixes: list[str] = []
         for _attempt in range(6):
             geometry = page_geometry(book.config.trim, profile, pages_guess)
-            geometry_css = render_template(env, "print/page.css", book.root, profile=profile, **geometry)
+            geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
             stylesheets = [weasyprint.CSS(string=geometry_css, font_config=font_config, url_fetcher=fetcher), *theme_css,
                            *([weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else [])]
             html = weasyprint.HTML(string=html_text, base_url=book.root.as_uri() + "/", url_fetcher=fetcher)

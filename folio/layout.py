@@ -1,0 +1,160 @@
+"""One part of the book laid out by WeasyPrint, in a worker process.
+
+In: a `PartJob`: the HTML of one part (the front matter, a chapter, the notes, ...),
+the style sheets as text, the folders WeasyPrint may read, and whether the part
+draws its own running heads and folios. Out: a `PartResult`: the part's PDF bytes,
+its page count, where each id, bookmark and page's text starts (by page of the
+part), the fixes the layout needed and WeasyPrint's warnings. Everything in and
+out is plain data, so parts lay out in parallel processes and results are cached.
+
+A part with `furniture=False` is laid out with its margin boxes hidden: its page
+numbers are not known yet (they depend on every earlier part's length). Its
+running heads and folios come from a furniture document (`furniture_html`), laid
+out once the start page is known and overlaid on its pages (writers/pdf.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HIDE_MARGIN_BOXES = """
+@page { @top-left { visibility: hidden; } @top-center { visibility: hidden; } @top-right { visibility: hidden; }
+        @bottom-left { visibility: hidden; } @bottom-center { visibility: hidden; } @bottom-right { visibility: hidden; } }
+"""
+
+
+@dataclass
+class PartJob:
+    key: str  # the cache key: a hash of everything below
+    html: str
+    css: list[str]  # style sheets as text, in cascade order
+    base_url: str
+    roots: list[str]  # folders WeasyPrint may read
+    furniture: bool = True  # draw running heads and folios
+    fix_footnotes: bool = False
+    identifier: bytes = b""
+    full_fonts: bool = False
+    pdf_variant: str | None = None
+    css_bases: list[str] = field(default_factory=list)  # the base URL of each style sheet (its folder)
+
+
+@dataclass
+class PartResult:
+    key: str
+    pdf: bytes
+    pages: int
+    anchors: dict[str, tuple[int, float, float]] = field(default_factory=dict)  # id -> (page, x pt, y pt from the bottom)
+    bookmarks: list[tuple[int, str, int, float]] = field(default_factory=list)  # (level, label, page, y pt)
+    starts: list[tuple[str | None, int]] = field(default_factory=list)  # per page: (part, letters before)
+    page_height: float = 0.0  # points
+    orphans: list[tuple[str, int]] = field(default_factory=list)  # footnotes away from their call
+    warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+_FONTS: dict[str, Any] = {}
+
+
+def lay_out(job: PartJob) -> PartResult:
+    """Lay out one part; fix footnotes pushed away from their call and stacked hyphens, then write it."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .pagemap import page_starts
+    from .proof import stacked_hyphens
+    from .writers.pdf import _fetcher_class, orphan_footnotes
+
+    font_config = _FONTS.setdefault("config", FontConfiguration())  # one per worker: fonts load once
+    refused: list[str] = []
+    fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
+    collector = _Collector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        sheets = _sheets(job, fetcher, font_config)
+        if not job.furniture:
+            sheets.append(weasyprint.CSS(string=HIDE_MARGIN_BOXES, font_config=font_config))
+        fixes: list[str] = []
+        for _attempt in range(4):
+            extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
+            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+                stylesheets=sheets + extra, font_config=font_config)
+            orphans = orphan_footnotes(document) if job.fix_footnotes else []
+            wanted = [f'p[data-notes~="{note}"] {{ break-before: page; }}' for note, _ in orphans]
+            wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+            wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+            if not wanted:
+                break
+            fixes += wanted
+        result = PartResult(job.key, b"", len(document.pages), refused=refused)
+        result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
+        for index, page in enumerate(document.pages):
+            height = page.height * 0.75
+            for anchor, (x, y, *_rest) in page.anchors.items():
+                result.anchors.setdefault(anchor, (index, x * 0.75, height - y * 0.75))
+        for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
+            result.bookmarks.append((level, label, page, result.page_height - y * 0.75))
+        result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * len(document.pages))]
+        result.orphans = orphan_footnotes(document) if job.fix_footnotes else []
+        result.pdf = document.write_pdf(dpi=300, jpeg_quality=90, pdf_identifier=job.identifier or None,
+                                        full_fonts=job.full_fonts, pdf_variant=job.pdf_variant)
+    finally:
+        logger.removeHandler(collector)
+    result.warnings = [m[:300] for m in collector.messages if "does not fetch" not in m]
+    return result
+
+
+def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
+    import weasyprint
+
+    bases = job.css_bases or [job.base_url] * len(job.css)
+    return [weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher) for text, base in zip(job.css, bases)]
+
+
+def _flatten(tree: list[Any], level: int = 1) -> list[tuple[int, str, Any, Any]]:
+    out = []
+    for label, target, children, state in tree:
+        out.append((level, label, target, state))
+        out += _flatten(children, level + 1)
+    return out
+
+
+def furniture_html(section_open: str, header: str, pages: int) -> str:
+    """A part's running heads and folios on `pages` empty pages: its section and title, then empty sheets."""
+    sheets = '<div class="folio-sheet"></div>\n' * (pages - 1)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body>\n{section_open}\n'
+            f'<div class="folio-furniture-head">{header}</div>\n{sheets}</section>\n</body></html>')
+
+
+FURNITURE_CSS = """
+.folio-sheet { break-before: page; height: 1px; }
+.folio-furniture-head { visibility: hidden; height: 0; overflow: hidden; margin: 0; padding: 0; }
+.folio-furniture-head * { margin: 0; padding: 0; }
+"""
+
+
+def lay_out_furniture(job: PartJob, start: int) -> bytes:
+    """The furniture of one part, its first page numbered `start` (the part's sheet count is in its HTML)."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = _FONTS.setdefault("config", FontConfiguration())
+    from .writers.pdf import _fetcher_class
+
+    fetcher = _fetcher_class()([Path(r) for r in job.roots], [])
+    sheets = _sheets(job, fetcher, font_config)
+    sheets.append(weasyprint.CSS(string=FURNITURE_CSS + f"@page :first {{ counter-set: page {start}; }}", font_config=font_config))
+    document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(stylesheets=sheets, font_config=font_config)
+    return document.write_pdf(pdf_identifier=job.identifier or None)

@@ -1,0 +1,331 @@
+"""Book -> PDF laid out in parts: in parallel processes, cached, merged.
+
+In: the `Book`, the `print` profile, an output path and a cache folder. Out: the
+same PDF and `PdfResult` as the one-document writer (pdf.py), made faster:
+
+1. Every chapter after the front matter, the notes and the bibliography is a part,
+   rendered from print/book.html with `part=`. Links to ids in other parts become
+   `folio-ref:ID` links, fixed in step 4. Parts are laid out by `layout.lay_out` in
+   worker processes, largest first, with their running heads and folios hidden:
+   their page numbers depend on every earlier part's length. A part is laid out
+   starting on a recto, as it is in the book, so its layout does not depend on
+   where it starts.
+2. The page counts give each part its first page (a blank verso when the previous
+   part ends on a recto), and a furniture document per part (its title and empty
+   pages under the same style sheets) gives its running heads and folios.
+3. The front matter (title pages, contents, lists, preface) is laid out last, whole,
+   with the folios of the other parts written into the contents.
+4. pikepdf merges the parts, overlays the furniture, turns every link into a
+   destination in the merged file, and writes the outline, page labels and metadata.
+
+A part's PDF is cached (cache/pdf/KEY.pdf and .json) under a hash of everything that
+made it: its HTML, the style sheets, the images and fonts it uses, folio's and
+WeasyPrint's versions. Editing one chapter lays out that chapter only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import re
+import warnings
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict
+from html import unescape
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import unquote, urlsplit
+
+from .. import __version__
+from ..errors import Reporter
+from ..layout import PartJob, PartResult, furniture_html, lay_out, lay_out_furniture
+from ..model import Book
+from ..pagemap import PageStart
+from ..paths import atomic_write
+from ..profiles import Profile, page_geometry
+from ..render import DEFAULT_STYLES, render_template, theme_environment, theme_styles
+
+_ID = re.compile(r'\bid="([^"]+)"')
+_HREF = re.compile(r'href="#([^"]+)"')
+_PAGE_REF = re.compile(r'(<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)")')
+_PAGE_VALUE = re.compile(r'<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)" data-page="([^"]*)"')
+_IMAGE = re.compile(r'src="(file://[^"]+)"')
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def can_lay_out_in_parts(book: Book, profile: Profile) -> bool:
+    """Parts need page furniture that only chapter titles set, and a profile without whole-document needs."""
+    if os.environ.get("FOLIO_LAYOUT", "").lower() == "single":
+        return False
+    if profile.name != "print":
+        return False  # proof (layout report), kdp (whole fonts, gutter loop), ingram, screen (tags): one document
+    if book.config.notes == "footnotes":
+        return False  # moving a paragraph to keep a note with its call converges over the whole book, not in one part
+    if any("string-set" in style.path.read_text(encoding="utf-8") for style in book.styles):
+        return False  # the book sets running heads of its own: the furniture could not reproduce them
+    return any(c.role != "frontmatter" for c in book.text_chapters)
+
+
+def pool() -> ProcessPoolExecutor:
+    """The layout workers: one per core, forked from a server that has WeasyPrint loaded."""
+    if not _POOL:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["folio.layout"])
+        _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context))
+    return _POOL[0]
+
+
+def warm_up() -> None:
+    """Start the workers while the book is read (WeasyPrint takes a second to import)."""
+    executor = pool()
+    for _ in range(executor._max_workers):  # noqa: SLF001 - the count given above
+        executor.submit(int)
+
+
+class _Cache:
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, key: str) -> PartResult | None:
+        if self.folder is None:
+            return None
+        meta, pdf = self.folder / f"{key}.json", self.folder / f"{key}.pdf"
+        if not (meta.is_file() and pdf.is_file()):
+            return None
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            data["anchors"] = {k: tuple(v) for k, v in data["anchors"].items()}
+            data["bookmarks"] = [tuple(b) for b in data["bookmarks"]]
+            data["starts"] = [tuple(s) for s in data["starts"]]
+            data["orphans"] = [tuple(o) for o in data["orphans"]]
+            return PartResult(**{**data, "pdf": pdf.read_bytes()})
+        except (ValueError, TypeError, KeyError, OSError):
+            return None
+
+    def put(self, result: PartResult) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.folder / f"{result.key}.pdf") as tmp:
+            tmp.write_bytes(result.pdf)
+        data = asdict(result)
+        del data["pdf"]
+        with atomic_write(self.folder / f"{result.key}.json") as tmp:
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _files_key(paths: list[Path]) -> str:
+    return "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(set(paths)) if p.is_file())
+
+
+def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
+                on_page: Callable[[int], None] | None = None) -> Any:
+    import weasyprint
+
+    from .pdf import _identifier, print_context, print_html
+
+    env = theme_environment(book.root)
+    context = print_context(book, profile=profile)
+    geometry = page_geometry(book.config.trim, profile, 1)
+    css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry), book.root.as_uri() + "/")]
+    css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
+    css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
+    roots = [str(book.root), str(DEFAULT_STYLES.parent)]
+    fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
+    common = "\n".join([__version__, weasyprint.__version__, json.dumps(css), _files_key(fonts), book.config.notes])
+    store = _Cache(cache)
+    identifier = _identifier(book)
+
+    front_ids: list[str] = []
+    for chapter in book.text_chapters:
+        if chapter.role != "frontmatter":
+            break
+        front_ids.append(chapter.id)
+    names = [c.id for c in book.text_chapters if c.id not in front_ids]
+    names += ["notes"] if context["note_groups"] else []
+    names += [c.id for c in book.after_notes]
+
+    def job(name: str, known: dict[str, str], furniture: bool) -> PartJob:
+        html = print_html(book, env=env, context=context, part=name, front_ids=front_ids, page_numbers=known if name == "front" else {})
+        inside = {unescape(i) for i in _ID.findall(html)}
+        html = _HREF.sub(lambda m: m[0] if unescape(m[1]) in inside else f'href="folio-ref:{m[1]}"', html)
+        html = _PAGE_REF.sub(lambda m: f'{m[1]} data-page="{known.get(unescape(m[2]), "0")}"', html)
+        images = [Path(unquote(urlsplit(u).path)) for u in _IMAGE.findall(html)]
+        key = hashlib.sha256("\n".join([common, html, str(furniture), _files_key(images)]).encode("utf-8")).hexdigest()
+        return PartJob(key, html, [c for c, _ in css], book.root.as_uri() + "/", roots, furniture=furniture,
+                       fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier)
+
+    def run(jobs: dict[str, PartJob], results: dict[str, PartResult]) -> None:
+        """Lay out the jobs not in the cache, largest first, on the workers."""
+        futures: dict[str, Future] = {}
+        for name in sorted(jobs, key=lambda n: -len(jobs[n].html)):
+            cached = store.get(jobs[name].key)
+            if cached is not None:
+                results[name] = cached
+            else:
+                futures[name] = pool().submit(lay_out, jobs[name])
+        done_pages = sum(r.pages for r in results.values())
+        for name, future in futures.items():
+            results[name] = future.result()
+            store.put(results[name])
+            done_pages += results[name].pages
+            if on_page:
+                on_page(done_pages)
+
+    # 1-2: the body parts, then their first pages; page references to other parts need their
+    # folios, so parts holding one are laid out again once the folios are known.
+    known: dict[str, str] = {}
+    results: dict[str, PartResult] = {}
+    jobs = {name: job(name, known, False) for name in names}
+    for attempt in range(3):
+        run({n: j for n, j in jobs.items() if n not in results}, results)
+        starts, number = {}, 1
+        for name in names:
+            starts[name] = number
+            number += results[name].pages + results[name].pages % 2
+        known = {ident: str(starts[name] + page) for name in names for ident, (page, _x, _y) in results[name].anchors.items()}
+        stale = [n for n in names if any(known.get(unescape(m[1]), "0") != m[2] for m in _PAGE_VALUE.finditer(jobs[n].html))]
+        if not stale or attempt == 2:
+            break
+        for name in stale:
+            jobs[name] = job(name, known, False)
+            results.pop(name)
+
+    # furniture for each body part, and the front matter, laid out together
+    furniture_jobs: dict[str, tuple[PartJob, int]] = {}
+    for name in names:
+        html = jobs[name].html
+        body_open = re.search(r"<body[^>]*>", html)[0]
+        section_open = re.search(r'<section class="(?:chapter|endnotes)[^"]*"[^>]*>', html)[0]
+        header = re.search(r'<header class="chapter-head">.*?</header>', html, re.S)
+        skeleton = furniture_html(section_open, header[0] if header else "", results[name].pages).replace("<body>", body_open, 1)
+        key = hashlib.sha256("\n".join([common, skeleton, str(starts[name]), "furniture"]).encode("utf-8")).hexdigest()
+        furniture_jobs[name] = (PartJob(key, skeleton, [c for c, _ in css], book.root.as_uri() + "/", roots,
+                                        css_bases=[b for _, b in css], identifier=identifier), starts[name])
+    front_job = job("front", known, True)
+    furniture: dict[str, bytes] = {}
+    futures: dict[str, Future] = {}
+    front_cached = store.get(front_job.key)
+    if front_cached is None:
+        futures["front"] = pool().submit(lay_out, front_job)
+    for name, (furniture_job, start) in furniture_jobs.items():
+        cached = store.get(furniture_job.key)
+        if cached is not None:
+            furniture[name] = cached.pdf
+        else:
+            futures[name] = pool().submit(lay_out_furniture, furniture_job, start)
+    for name, future in futures.items():
+        if name == "front":
+            front_cached = future.result()
+            store.put(front_cached)
+        else:
+            furniture[name] = future.result()
+            store.put(PartResult(furniture_jobs[name][0].key, furniture[name], results[name].pages))
+    front = front_cached
+    assert front is not None
+
+    return _merge(book, target, report, front, [(n, results[n], furniture[n], starts[n]) for n in names], on_page)
+
+
+def _overlay(page: Any, furniture: Any, index: int) -> None:
+    """Draw a furniture page over a page, under a fixed name (pikepdf's add_overlay picks random
+    names, which would make every build's PDF differ)."""
+    import pikepdf
+
+    form = furniture.as_form_xobject()
+    name = pikepdf.Name(f"/FolioFurniture{index}")
+    page.add_resource(form, pikepdf.Name.XObject, name=name)
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n" + placement, prepend=False)
+    page.contents_coalesce()
+
+
+def _merge(book: Book, target: Path, report: Reporter, front: PartResult,
+           body: list[tuple[str, PartResult, bytes, int]], on_page: Callable[[int], None] | None) -> Any:
+    import pikepdf
+
+    from .pdf import PdfResult, _roman
+
+    out = pikepdf.Pdf.new()
+    opened: list[pikepdf.Pdf] = []  # sources stay open until the merged file is saved
+
+    def open_pdf(data: bytes) -> pikepdf.Pdf:
+        opened.append(pikepdf.open(io.BytesIO(data)))
+        return opened[-1]
+
+    anchors: dict[str, tuple[int, float, float]] = {}
+    bookmarks: list[tuple[int, str, int, float]] = []
+    folios: list[str] = []
+    starts: list[PageStart] = []
+
+    def add(result: PartResult, source: pikepdf.Pdf, overlay: pikepdf.Pdf | None, labels: list[str]) -> None:
+        offset = len(out.pages)
+        if overlay is not None:  # all overlays first: the pages share one resource dictionary, copied on append
+            for index, page in enumerate(source.pages):
+                _overlay(page, overlay.pages[index], index)
+        with warnings.catch_warnings():  # named destinations and links are rebuilt below
+            warnings.filterwarnings("ignore", message="Copying pages from another Pdf")
+            out.pages.extend(source.pages)
+        for ident, (page, x, y) in result.anchors.items():
+            anchors.setdefault(ident, (offset + page, x, y))
+        bookmarks.extend((level, label, offset + page, y) for level, label, page, y in result.bookmarks)
+        folios.extend(labels)
+        starts.extend(PageStart(label, part, count) for label, (part, count) in zip(labels, result.starts))
+        for message in result.warnings:
+            report.warn("pdf-layout", "book.yaml", None, message)
+        for url in result.refused:
+            report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")
+        for note, page in result.orphans:
+            chapter = book.chapters[book.id_chapter[note]] if note in book.id_chapter else None
+            report.warn("pdf-layout", chapter.source if chapter else "book.yaml", None,
+                        f"note '{note}' is on page {labels[page]}, not on the page of its call")
+
+    def blank(label: str) -> None:
+        first = out.pages[0]
+        out.add_blank_page(page_size=(float(first.mediabox[2]), float(first.mediabox[3])))
+        folios.append(label)
+        starts.append(PageStart(label, None))
+
+    front_pdf = open_pdf(front.pdf)
+    add(front, front_pdf, None, [_roman(i + 1) for i in range(front.pages)])
+    if front.pages % 2:
+        blank(_roman(front.pages + 1))
+    body_start = len(out.pages)
+    for position, (_name, result, furniture, start) in enumerate(body):
+        add(result, open_pdf(result.pdf), open_pdf(furniture), [str(start + i) for i in range(result.pages)])
+        if result.pages % 2 and position + 1 < len(body):
+            blank(str(start + result.pages))
+    if on_page:
+        on_page(len(out.pages))
+
+    for page in out.pages:  # links to other parts go to the named destinations written below
+        for annot in page.get("/Annots", []):
+            action = annot.get("/A")
+            if action is not None and action.get("/S") == "/URI" and str(action.get("/URI", "")).startswith("folio-ref:"):
+                ident = unquote(str(action.URI)[len("folio-ref:"):])
+                if ident in anchors:  # as WeasyPrint writes an internal link
+                    annot.Dest = pikepdf.String(ident)
+                    del annot["/A"]
+    destinations = pikepdf.NameTree.new(out)  # every id, as WeasyPrint names them: book.pdf#chapter-3 works
+    for ident in sorted(anchors):
+        index, x, y = anchors[ident]
+        destinations[ident] = pikepdf.Array([out.pages[index].obj, pikepdf.Name.XYZ, x, y, 0])
+    out.Root.Names = pikepdf.Dictionary(Dests=destinations.obj)
+    with out.open_outline() as outline:
+        for level, label, index, y in bookmarks:
+            if level == 1:
+                outline.root.append(pikepdf.OutlineItem(label, index, "XYZ", top=y))
+    nums = [0, pikepdf.Dictionary(S=pikepdf.Name.r), body_start, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
+    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
+    for key, value in front_pdf.docinfo.items():
+        out.docinfo[key] = value
+    with atomic_write(target) as tmp:
+        out.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+    for source in opened:
+        source.close()
+    id_pages = {ident: page for ident, (page, _x, _y) in anchors.items()}
+    return PdfResult(target, len(out.pages), folios, id_pages, body_start, starts, {}, "print")
