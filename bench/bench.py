@@ -40,36 +40,39 @@ CORPUS = HERE.parent.parent / "shared" / "corpus"
 BIN = Path(sys.executable).parent
 
 
-def _tree_pss(root: "psutil.Process") -> float:
+def _tree_pss(root: "psutil.Process", cpu: dict[int, float]) -> float:
+    """The summed PSS (MB) of a process and its descendants; notes each one's CPU seconds in `cpu`."""
     import psutil
 
     total = 0
     for process in [root, *root.children(recursive=True)]:
         try:
             total += process.memory_full_info().pss
+            times = process.cpu_times()
+            cpu[process.pid] = max(cpu.get(process.pid, 0.0), times.user + times.system)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             pass
     return total / 2**20
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (all processes) and peak summed PSS (MB) of a command."""
+    """Wall seconds, CPU seconds (all its processes, as last sampled) and peak summed PSS (MB) of a command."""
     import threading
 
     import psutil
 
     env = {**os.environ, "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
-    before = os.times()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     watched = psutil.Process(process.pid)
     peak = [0.0]
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
             try:
-                peak[0] = max(peak[0], _tree_pss(watched))
+                peak[0] = max(peak[0], _tree_pss(watched, cpu))
             except psutil.Error:
                 pass
             done.wait(0.05)
@@ -80,11 +83,9 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, float]:
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    after = os.times()
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{stderr.decode()[-2000:]}")
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return elapsed, cpu, peak[0]
+    return elapsed, sum(cpu.values()), peak[0]
 
 
 def pandoc_command(book: Path, fmt: str, out: Path) -> list[str]:

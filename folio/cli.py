@@ -72,7 +72,8 @@ def main() -> None:
 @click.option("--to", "formats", default=None, metavar="FORMATS",
               help="Comma-separated formats: pdf, epub, html (default: pdf,epub).")
 @click.option("--strict", is_flag=True, default=False, help="Fail (exit 1) when the build reports warnings.")
-@click.option("--no-cache", is_flag=True, default=False, help="Ignore and do not write the chapter cache.")
+@click.option("--no-cache", is_flag=True, default=False,
+              help="Build everything afresh: ignore and do not write the cache (chapters, laid-out parts, the last build's record).")
 @click.option("-q", "--quiet", is_flag=True, default=False, help="Print only problems.")
 @click.option("--timeout", type=click.IntRange(min=1), default=None, metavar="SECONDS",
               help="Stop the build (writing nothing) when it takes longer than this.")
@@ -102,7 +103,8 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
         progress = None
     try:
         with _time_limit(timeout), (bars or _nothing()):
-            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile)
+            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile,
+                               skip_unchanged=not no_cache)
     except FolioError as exc:
         for diagnostic in exc.diagnostics:
             click.echo(_shown(book, diagnostic), err=True)
@@ -113,7 +115,7 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
         click.echo(_shown(book, diagnostic), err=True)
     if not quiet:
         for fmt, path in result.outputs.items():
-            click.echo(f"wrote {path}")
+            click.echo(f"{'up to date' if result.up_to_date else 'wrote'} {path}")
     if result.preflight:
         _print_checks(result.preflight, result.profile, quiet)
     if strict and result.warnings:

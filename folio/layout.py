@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import weasyprint  # noqa: F401 - loaded once by the forkserver, inherited by every worker
+
+from .hyphens import install as install_hyphen_limit
+
 HIDE_MARGIN_BOXES = """
 @page { @top-left { visibility: hidden; } @top-center { visibility: hidden; } @top-right { visibility: hidden; }
         @bottom-left { visibility: hidden; } @bottom-center { visibility: hidden; } @bottom-right { visibility: hidden; } }
@@ -76,6 +80,7 @@ def lay_out(job: PartJob) -> PartResult:
     from .proof import stacked_hyphens
     from .writers.pdf import _fetcher_class, orphan_footnotes
 
+    install_hyphen_limit()
     font_config = _FONTS.setdefault("config", FontConfiguration())  # one per worker: fonts load once
     refused: list[str] = []
     fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
@@ -87,12 +92,12 @@ def lay_out(job: PartJob) -> PartResult:
         if not job.furniture:
             sheets.append(weasyprint.CSS(string=HIDE_MARGIN_BOXES, font_config=font_config))
         fixes: list[str] = []
-        for _attempt in range(4):
+        for _attempt in range(8):
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
                 stylesheets=sheets + extra, font_config=font_config)
             orphans = orphan_footnotes(document) if job.fix_footnotes else []
-            wanted = [f'p[data-notes~="{note}"] {{ break-before: page; }}' for note, _ in orphans]
+            wanted = [footnote_fix(note, fixes) for note, _ in orphans]
             wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
             wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
             if not wanted:
@@ -114,6 +119,13 @@ def lay_out(job: PartJob) -> PartResult:
         logger.removeHandler(collector)
     result.warnings = [m[:300] for m in collector.messages if "does not fetch" not in m]
     return result
+
+
+def footnote_fix(note: str, fixes: list[str]) -> str:
+    """How to keep a note with its call, stronger each time the note is still away from it:
+    let the call's line move alone (widows and orphans of 1), then start its paragraph on a new page."""
+    gentle = f'p[data-notes~="{note}"] {{ widows: 1; orphans: 1; }}'
+    return gentle if gentle not in fixes else f'p[data-notes~="{note}"] {{ break-before: page; }}'
 
 
 def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:

@@ -53,7 +53,9 @@ def lint(root: Path) -> tuple[Book | None, list[Diagnostic]]:
     try:
         config = load_config(root)
         report.ignore = config.lint_ignore
-        chapters, found = read_chapters(config, None)
+        # the chapters a build has read are in its cache (dist/.folio-cache/ast): read only what changed
+        cache = config.root / "dist" / ".folio-cache" / "ast"
+        chapters, found = read_chapters(config, cache if cache.is_dir() else None)
     except FolioError as exc:
         return None, _sorted(exc.diagnostics)
     report.extend(found)

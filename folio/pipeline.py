@@ -29,12 +29,13 @@ Progress = Callable[[str, int, "int | None"], None]
 
 @dataclass
 class BuildResult:
-    book: Book
+    book: Book | None  # None when nothing changed since the last build (up_to_date)
     outputs: dict[str, Path] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     preflight: list = field(default_factory=list)  # preflight.Check for the kdp and ingram profiles
     profile: str = "print"
+    up_to_date: bool = False  # skipped: the outputs of the last build are still right
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -71,11 +72,14 @@ def build(
     progress: Progress | None = None,
     profile: str | None = None,
     inspect: Callable | None = None,
+    skip_unchanged: bool = False,
 ) -> BuildResult:
     """Build `formats` of the book at `root` into `out` (default: root/dist).
 
     `profile` (default: book.yaml's) chooses the PDF profile; a PDF for another profile
-    than print is named BOOK-PROFILE.pdf, and for kdp and ingram it is preflighted."""
+    than print is named BOOK-PROFILE.pdf, and for kdp and ingram it is preflighted.
+    With `skip_unchanged` (and the cache), a build whose inputs are those of the last
+    one returns its outputs and diagnostics without building (uptodate.py)."""
     root = Path(root).resolve()
     out = Path(out).resolve() if out else root / "dist"
     unknown = [f for f in formats if f not in FORMATS]
@@ -86,6 +90,16 @@ def build(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     cache = out / ".folio-cache" / "ast" if use_cache else None
+    key = None
+    if use_cache and inspect is None:
+        from .uptodate import fingerprint, unchanged
+
+        key = fingerprint(root, out, formats, profile)
+        previous = unchanged(out, key) if skip_unchanged else None
+        if previous is not None:
+            outputs, diagnostics = previous
+            return BuildResult(None, outputs, diagnostics, {"total": time.perf_counter() - started}, profile=profile or "print",
+                               up_to_date=True)
     if "pdf" in formats and profile in (None, "print") and inspect is None:
         from .writers.pdfparts import warm_up
 
@@ -151,4 +165,8 @@ def build(
         timings["html"] = time.perf_counter() - started
     result.diagnostics = list(report.items)
     result.timings = timings
+    if key is not None and not any(c.status == "fail" for c in result.preflight):
+        from .uptodate import remember
+
+        remember(out, key, result.outputs, result.diagnostics)
     return result

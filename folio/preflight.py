@@ -183,18 +183,43 @@ def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
         checks.append(Check("last page", "pass" if blank[-1] else "fail", "blank" if blank[-1] else "the last page must be blank",
                             [] if blank[-1] else [labels[-1]]))
 
-    # Footnotes: every note's call on the note's page
+    # Footnotes: every note's call on the note's page. A call is the note's number set
+    # smaller than the text it stands in (a superior figure); a note starts "12." and an en space.
     if config.notes == "footnotes":
         orphans = []
+        document = pdfium.PdfDocument(str(pdf_path))
         for index, text in enumerate(texts):
-            for match in FOOTNOTE_MARKER.finditer(text):
-                number = match.group(1)
-                body = text[: match.start()]
-                if not re.search(rf"[^\s\d]{number}(?!\d)", body):
-                    orphans.append(f"{labels[index]} (note {number})")
+            markers = list(FOOTNOTE_MARKER.finditer(text))
+            if not markers:
+                continue
+            calls = _superior_figures(document[index], markers[0].start())
+            orphans += [f"{labels[index]} (note {m.group(1)})" for m in markers if m.group(1) not in calls]
+        document.close()
         checks.append(Check("footnotes", "fail" if orphans else "pass",
                             "notes on a page without their call" if orphans else "every note on the page of its call", orphans))
     return checks
+
+
+def _superior_figures(page: object, end: int) -> set[str]:
+    """The numbers set small (below 80 % of the page's usual size) in the page's text before `end`."""
+    import statistics
+
+    import pypdfium2 as pdfium
+
+    textpage = page.get_textpage()  # type: ignore[attr-defined]
+    text = textpage.get_text_range(0, end)
+    sizes = [pdfium.raw.FPDFText_GetFontSize(textpage.raw, i) for i in range(len(text))]
+    letters = [size for size, char in zip(sizes, text) if char.isalpha()]
+    usual = statistics.median(letters) if letters else 0
+    found, run = set(), ""
+    for char, size in zip(text + " ", sizes + [usual]):
+        if char.isdigit() and size < usual * 0.8:
+            run += char
+        elif run:
+            found.add(run)
+            run = ""
+    textpage.close()
+    return found
 
 
 def _fonts_check(reader: object, full: bool) -> Check:

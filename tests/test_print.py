@@ -226,3 +226,18 @@ def test_proof_writes_spreads_with_facing_pages(tmp_path):
     assert image.getpixel((gap + 3 * page_w + gap + 5, gap + 5)) == (255, 255, 255)
     assert (tmp_path / f"{pdf.stem}-report.txt").is_file()
     assert "layout problem" in outcome.output
+
+
+def test_footnote_check_fails_when_notes_leave_their_calls(tmp_path):
+    """A book style that undoes folio's footnote placement (and its fixes): the build warns and
+    the preflight, reading the PDF, finds the notes set away from their calls."""
+    book = _copy(CORPUS / "small", tmp_path, "notes: footnotes")
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / "loose.css").write_text(
+        ".footnote { footnote-policy: auto !important; }\n"
+        "p { break-before: auto !important; widows: 2 !important; orphans: 2 !important; }\n", encoding="utf-8")
+    result = build(book, tmp_path / "out", ("pdf",))
+    warned = [d for d in result.warnings if "not on the page of its call" in d.message]
+    assert warned
+    check = next(c for c in preflight(result.outputs["pdf"], load_config(book), "print") if c.name == "footnotes")
+    assert check.status == "fail" and len(check.pages) >= len(warned) // 2

@@ -25,6 +25,7 @@ from ..context import chapter_entry, illustration_lists, labels, metadata, note_
 from ..errors import Reporter
 from ..model import Book
 from ..pagemap import PageStart, page_starts
+from ..layout import footnote_fix
 from ..proof import stacked_hyphens
 from ..paths import MAX_FILE_BYTES, atomic_write, is_inside
 from ..profiles import KDP_PAGES, PROFILES, Profile, kdp_gutter, page_geometry
@@ -210,6 +211,9 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
 
     if inspect is None and can_lay_out_in_parts(book, profile):
         return write_parts(book, target, report, profile, cache, on_page)
+    from ..hyphens import install as install_hyphen_limit
+
+    install_hyphen_limit()
     refused: list[str] = []
     roots = [book.root, DEFAULT_STYLES.parent]
     fetcher = _fetcher_class()(roots, refused)
@@ -236,7 +240,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         pages_guess = max(1, sum(len(c.text.split()) for c in book.chapters) // WORDS_PER_PAGE)
         pad = 0
         fixes: list[str] = []
-        for _attempt in range(6):
+        for _attempt in range(10):
             geometry = page_geometry(book.config.trim, profile, pages_guess)
             geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
             stylesheets = [weasyprint.CSS(string=geometry_css, font_config=font_config, url_fetcher=fetcher), *theme_css,
@@ -252,7 +256,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
                 pages_guess = count
                 continue
             orphans = orphan_footnotes(document) if book.config.notes == "footnotes" else []
-            wanted = [f'p[data-notes~="{note}"] {{ break-before: page; }}' for note, _ in orphans]
+            wanted = [footnote_fix(note, fixes) for note, _ in orphans]
             wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
             wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
             if not wanted:

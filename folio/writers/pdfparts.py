@@ -33,6 +33,7 @@ import os
 import re
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from html import unescape
 from pathlib import Path
@@ -53,7 +54,7 @@ _HREF = re.compile(r'href="#([^"]+)"')
 _PAGE_REF = re.compile(r'(<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)")')
 _PAGE_VALUE = re.compile(r'<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)" data-page="([^"]*)"')
 _IMAGE = re.compile(r'src="(file://[^"]+)"')
-_POOL: list[ProcessPoolExecutor] = []
+_POOL: list[ProcessPoolExecutor | None] = []  # [None]: workers could not start, lay out here
 
 
 def can_lay_out_in_parts(book: Book, profile: Profile) -> bool:
@@ -62,8 +63,6 @@ def can_lay_out_in_parts(book: Book, profile: Profile) -> bool:
         return False
     if profile.name != "print":
         return False  # proof (layout report), kdp (whole fonts, gutter loop), ingram, screen (tags): one document
-    if book.config.notes == "footnotes":
-        return False  # moving a paragraph to keep a note with its call converges over the whole book, not in one part
     if any("string-set" in style.path.read_text(encoding="utf-8") for style in book.styles):
         return False  # the book sets running heads of its own: the furniture could not reproduce them
     return any(c.role != "frontmatter" for c in book.text_chapters)
@@ -75,14 +74,29 @@ def pool() -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["folio.layout"])
         _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context))
+    assert _POOL[0] is not None
     return _POOL[0]
 
 
 def warm_up() -> None:
     """Start the workers while the book is read (WeasyPrint takes a second to import)."""
-    executor = pool()
-    for _ in range(executor._max_workers):  # noqa: SLF001 - the count given above
-        executor.submit(int)
+    for _ in range(os.cpu_count() or 1):
+        submit(int)
+
+
+def submit(function: Callable, *args: Any) -> Future:
+    """Run on a worker; in this process when workers cannot start (a script that uses
+    folio.build without `if __name__ == "__main__":`, or a system without forkserver)."""
+    if _POOL != [None]:
+        try:
+            return pool().submit(function, *args)
+        except (RuntimeError, OSError, BrokenProcessPool):
+            if _POOL and _POOL[0] is not None:
+                _POOL[0].shutdown(wait=False, cancel_futures=True)
+            _POOL[:] = [None]
+    future: Future = Future()
+    future.set_result(function(*args))
+    return future
 
 
 class _Cache:
@@ -166,7 +180,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
             if cached is not None:
                 results[name] = cached
             else:
-                futures[name] = pool().submit(lay_out, jobs[name])
+                futures[name] = submit(lay_out, jobs[name])
         done_pages = sum(r.pages for r in results.values())
         for name, future in futures.items():
             results[name] = future.result()
@@ -210,13 +224,13 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     futures: dict[str, Future] = {}
     front_cached = store.get(front_job.key)
     if front_cached is None:
-        futures["front"] = pool().submit(lay_out, front_job)
+        futures["front"] = submit(lay_out, front_job)
     for name, (furniture_job, start) in furniture_jobs.items():
         cached = store.get(furniture_job.key)
         if cached is not None:
             furniture[name] = cached.pdf
         else:
-            futures[name] = pool().submit(lay_out_furniture, furniture_job, start)
+            futures[name] = submit(lay_out_furniture, furniture_job, start)
     for name, future in futures.items():
         if name == "front":
             front_cached = future.result()
