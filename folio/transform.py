@@ -30,7 +30,7 @@ EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
-    references = xref.extract([ast for _, ast in chapters])
+    references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
     for chapter, ast in chapters:

@@ -33,10 +33,14 @@ def _kind(key: str) -> str | None:
     return prefix if ":" in key and prefix in KINDS else None
 
 
-def extract(asts: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
-    """Replace cross-reference citations by xref Spans in place; return (chapter index, span)."""
+def extract(asts: list[dict[str, Any]], texts: list[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Replace cross-reference citations by xref Spans in place; return (chapter index, span).
+
+    Only chapters whose Markdown holds "@fig:", "@tbl:", ... are walked."""
     found: list[tuple[int, dict[str, Any]]] = []
-    for index, ast in enumerate(asts):
+    for index, (ast, text) in enumerate(zip(asts, texts)):
+        if not any(f"@{kind}:" in text for kind in KINDS):
+            continue
         for node in iter_inlines(ast["blocks"]):
             if node["t"] != "Cite":
                 continue
