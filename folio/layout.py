@@ -59,7 +59,9 @@ class PartResult:
     refused: list[str] = field(default_factory=list)
 
 
-class _Collector(logging.Handler):
+class LogCollector(logging.Handler):
+    """WeasyPrint's warnings, kept to be reported with the build's diagnostics."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -77,14 +79,13 @@ def lay_out(job: PartJob) -> PartResult:
     from weasyprint.text.fonts import FontConfiguration
 
     from .pagemap import page_starts
-    from .proof import stacked_hyphens
-    from .writers.pdf import _fetcher_class, orphan_footnotes
+    from .writers.pdf import _fetcher_class
 
     install_hyphen_limit()
     font_config = _FONTS.setdefault("config", FontConfiguration())  # one per worker: fonts load once
     refused: list[str] = []
     fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
-    collector = _Collector()
+    collector = LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
@@ -96,10 +97,7 @@ def lay_out(job: PartJob) -> PartResult:
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
                 stylesheets=sheets + extra, font_config=font_config)
-            orphans = orphan_footnotes(document) if job.fix_footnotes else []
-            wanted = [footnote_fix(note, fixes) for note, _ in orphans]
-            wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
-            wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
             if not wanted:
                 break
             fixes += wanted
@@ -112,7 +110,7 @@ def lay_out(job: PartJob) -> PartResult:
         for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
             result.bookmarks.append((level, label, page, result.page_height - y * 0.75))
         result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * len(document.pages))]
-        result.orphans = orphan_footnotes(document) if job.fix_footnotes else []
+        result.orphans = orphans
         result.pdf = document.write_pdf(dpi=300, jpeg_quality=90, pdf_identifier=job.identifier or None,
                                         full_fonts=job.full_fonts, pdf_variant=job.pdf_variant)
     finally:
@@ -121,7 +119,22 @@ def lay_out(job: PartJob) -> PartResult:
     return result
 
 
-def footnote_fix(note: str, fixes: list[str]) -> str:
+def layout_fixes(document: Any, fixes: list[str], footnotes: bool) -> tuple[list[tuple[str, int]], list[str]]:
+    """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
+
+    Returns the footnotes set away from their call (when `footnotes`) and new rules: for
+    each such note `_footnote_fix`, and `hyphens: manual` for a paragraph with more than
+    two hyphenated line ends in a row. No new rules: the layout is final."""
+    from .proof import stacked_hyphens
+    from .writers.pdf import orphan_footnotes
+
+    orphans = orphan_footnotes(document) if footnotes else []
+    wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
+    wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+    return orphans, [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+
+
+def _footnote_fix(note: str, fixes: list[str]) -> str:
     """How to keep a note with its call, stronger each time the note is still away from it:
     let the call's line move alone (widows and orphans of 1), then start its paragraph on a new page."""
     gentle = f'p[data-notes~="{note}"] {{ widows: 1; orphans: 1; }}'

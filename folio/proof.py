@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .hyphens import HYPHEN_ENDS
 from .model import Book
 
-HYPHENS = ("-", "\u00ad", "\u2010")
 
 
 @dataclass
@@ -129,7 +129,7 @@ def layout_report(document: Any, book: Book, folios: list[str]) -> list[Problem]
             stacked = 0
             for line in fragment.lines:
                 text = "".join(t.text for t in _texts(line))
-                stacked = stacked + 1 if text.rstrip().endswith(HYPHENS) else 0
+                stacked = stacked + 1 if text.rstrip().endswith(HYPHEN_ENDS) else 0
                 if stacked == 3:
                     add("stacked hyphens", index, fragment.element, fragment.chapter)
         element, chapter = last_box[index]
@@ -165,7 +165,7 @@ def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
             streak = 0
             for line in children:
                 text = "".join(t.text for t in _texts(line)).rstrip()
-                streak = streak + 1 if text.endswith(HYPHENS) else 0
+                streak = streak + 1 if text.endswith(HYPHEN_ENDS) else 0
                 if streak > limit and number:
                     found.append(number)
                     break

@@ -25,8 +25,7 @@ from ..context import chapter_entry, illustration_lists, labels, metadata, note_
 from ..errors import Reporter
 from ..model import Book
 from ..pagemap import PageStart, page_starts
-from ..layout import footnote_fix
-from ..proof import stacked_hyphens
+from ..layout import LogCollector, layout_fixes
 from ..paths import MAX_FILE_BYTES, atomic_write, is_inside
 from ..profiles import KDP_PAGES, PROFILES, Profile, kdp_gutter, page_geometry
 from ..render import render_template, DEFAULT_STYLES, Links, Renderer, theme_environment, theme_styles
@@ -71,15 +70,6 @@ def _fetcher_class():
             raise ValueError(f"folio does not fetch {url[:100]}")
 
     return ContainedFetcher
-
-
-class _LogCollector(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
 
 
 def print_context(book: Book, src: Callable[[str], str] | None = None, notes: str | None = None,
@@ -223,7 +213,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
                  for css in [*theme_styles("print", book.config.theme), *(style.path for style in book.styles)]]
     html_text = print_html(book, env=env, profile=profile)
 
-    collector = _LogCollector()
+    collector = LogCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     progress_logger = logging.getLogger("weasyprint.progress")
@@ -240,6 +230,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         pages_guess = max(1, sum(len(c.text.split()) for c in book.chapters) // WORDS_PER_PAGE)
         pad = 0
         fixes: list[str] = []
+        orphans: list[tuple[str, int]] = []
         for _attempt in range(10):
             geometry = page_geometry(book.config.trim, profile, pages_guess)
             geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
@@ -255,10 +246,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
             if profile.kdp_gutter and kdp_gutter(count) != kdp_gutter(pages_guess):
                 pages_guess = count
                 continue
-            orphans = orphan_footnotes(document) if book.config.notes == "footnotes" else []
-            wanted = [footnote_fix(note, fixes) for note, _ in orphans]
-            wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
-            wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+            orphans, wanted = layout_fixes(document, fixes, book.config.notes == "footnotes")
             if not wanted:
                 break
             fixes += wanted
@@ -291,7 +279,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     folios = [_roman(i + 1) if body_start < 0 or i < body_start else str(i - body_start + 1) for i in range(pages)]
     if inspect:
         inspect(book, document, folios)
-    for note_id, page in orphan_footnotes(document) if book.config.notes == "footnotes" else []:
+    for note_id, page in orphans:
         chapter = book.chapters[book.id_chapter[note_id]] if note_id in book.id_chapter else None
         report.warn("pdf-layout", chapter.source if chapter else "book.yaml", None,
                     f"note '{note_id}' is on page {folios[page]}, not on the page of its call")
