@@ -24,6 +24,7 @@ from .profiles import INGRAM_MARGIN, INGRAM_PAGES, KDP_OUTSIDE, KDP_PAGES, PROFI
 PT = 72.0
 TOLERANCE = 1.5  # points: rounding in the PDF, antialiasing of glyph boxes
 FAIL_PPI, WARN_PPI = 150, 300
+MAX_END_BLANKS = 10
 FOOTNOTE_MARKER = re.compile(r"(?:^|\n)\s*(\d{1,3})\.\u2002")
 
 
@@ -169,16 +170,21 @@ def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
     else:
         checks.append(Check("image resolution", "pass", f"{len(all_ppi)} images, lowest {min(all_ppi):.0f} ppi" if all_ppi else "no images"))
 
-    # Blank pages
+    # Blank pages: at most two in a row within the book; the blank pages that end it (KDP's
+    # padding to 24 pages, IngramSpark's closing verso) may number up to ten, as KDP allows.
     blank = [not texts[i].strip() and not images[i] for i in range(count)]
+    trailing = next((i for i in range(count) if all(blank[i:])), count)
     runs_of_blanks = []
     streak = 0
-    for index, empty in enumerate(blank):
+    for index, empty in enumerate(blank[:trailing]):
         streak = streak + 1 if empty else 0
         if streak == 3:
             runs_of_blanks.append(labels[index - 2])
+    if count - trailing > MAX_END_BLANKS:
+        runs_of_blanks.append(labels[trailing])
     checks.append(Check("blank pages", "fail" if runs_of_blanks else "pass",
-                        "more than two blank pages in a row" if runs_of_blanks else "never more than two in a row", runs_of_blanks))
+                        f"more than two blank pages in a row (or more than {MAX_END_BLANKS} at the end)" if runs_of_blanks
+                        else "never more than two in a row", runs_of_blanks))
     if profile_name == "ingram":
         checks.append(Check("last page", "pass" if blank[-1] else "fail", "blank" if blank[-1] else "the last page must be blank",
                             [] if blank[-1] else [labels[-1]]))
