@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -72,6 +73,10 @@ def _fetcher_class():
     return ContainedFetcher
 
 
+# The opening paragraph's first letter (with a quotation mark before it), when the body starts with a paragraph
+_DROP_CAP = re.compile(r'\A(<p[^>]*>)([\u2018\u201c"\']?\w)')
+
+
 def print_context(book: Book, src: Callable[[str], str] | None = None, notes: str | None = None,
                   profile: Profile | None = None) -> dict[str, Any]:
     """Everything print/book.html needs, rendered once (chapter bodies, notes, lists).
@@ -88,6 +93,10 @@ def print_context(book: Book, src: Callable[[str], str] | None = None, notes: st
     words = labels(book.config.lang)
     chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
     after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
+    if "drop-caps" in body_classes(book).split():
+        for entry in chapters:
+            if entry["role"] == "bodymatter":
+                entry["body"] = _DROP_CAP.sub(r'\1<span class="drop-cap">\2</span>', entry["body"], count=1)
     groups = [] if notes == "footnotes" else [
         {"chapter_id": c.id, "title": note_group_title(c, words), "notes": note_entries(c, renderer, lead=NOTE_NUMBER)}
         for c in book.chapters
