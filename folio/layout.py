@@ -24,10 +24,12 @@ import weasyprint  # noqa: F401 - loaded once by the forkserver, inherited by ev
 
 from .hyphens import install as install_hyphen_limit
 
-HIDE_MARGIN_BOXES = """
-@page { @top-left { visibility: hidden; } @top-center { visibility: hidden; } @top-right { visibility: hidden; }
-        @bottom-left { visibility: hidden; } @bottom-center { visibility: hidden; } @bottom-right { visibility: hidden; } }
-"""
+# Margin boxes with no content are not made at all (hidden ones would still be laid out)
+HIDE_MARGIN_BOXES = "@page { " + " ".join(
+    f"@{box} {{ content: none !important; }}" for box in (
+        "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "left-top", "left-middle",
+        "left-bottom", "right-top", "right-middle", "right-bottom", "bottom-left-corner", "bottom-left",
+        "bottom-center", "bottom-right", "bottom-right-corner")) + " }"
 
 
 @dataclass
@@ -75,7 +77,13 @@ _FONTS: dict[str, Any] = {}
 
 def lay_out(job: PartJob) -> PartResult:
     """Lay out one part; fix footnotes pushed away from their call and stacked hyphens, then write it."""
-    import weasyprint
+    try:
+        return _lay_out(job)
+    finally:
+        release_memory()
+
+
+def _lay_out(job: PartJob) -> PartResult:
     from weasyprint.text.fonts import FontConfiguration
 
     from .pagemap import page_starts
@@ -91,7 +99,7 @@ def lay_out(job: PartJob) -> PartResult:
     try:
         sheets = _sheets(job, fetcher, font_config)
         if not job.furniture:
-            sheets.append(weasyprint.CSS(string=HIDE_MARGIN_BOXES, font_config=font_config))
+            sheets += _sheets(PartJob("", "", [HIDE_MARGIN_BOXES], job.base_url, []), fetcher, font_config)
         fixes: list[str] = []
         for _attempt in range(8):
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
@@ -141,11 +149,34 @@ def _footnote_fix(note: str, fixes: list[str]) -> str:
     return gentle if gentle not in fixes else f'p[data-notes~="{note}"] {{ break-before: page; }}'
 
 
-def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
-    import weasyprint
+_SHEETS: dict[tuple[str, str], Any] = {}  # parsed style sheets, kept by a worker for its next parts
 
+
+def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
+    """The job's style sheets, parsed once per worker (every part uses the same ones)."""
+
+    if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
+        _SHEETS.clear()
     bases = job.css_bases or [job.base_url] * len(job.css)
-    return [weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher) for text, base in zip(job.css, bases)]
+    sheets = []
+    for text, base in zip(job.css, bases):
+        if (text, base) not in _SHEETS:
+            _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher)
+        sheets.append(_SHEETS[text, base])
+    return sheets
+
+
+def release_memory() -> None:
+    """Give the memory a finished part used back to the system: a worker's next part may be
+    small, and the build's peak is the sum over every process."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _flatten(tree: list[Any], level: int = 1) -> list[tuple[int, str, Any, Any]]:
@@ -172,7 +203,13 @@ FURNITURE_CSS = """
 
 def lay_out_furniture(job: PartJob, start: int) -> bytes:
     """The furniture of one part, its first page numbered `start` (the part's sheet count is in its HTML)."""
-    import weasyprint
+    try:
+        return _lay_out_furniture(job, start)
+    finally:
+        release_memory()
+
+
+def _lay_out_furniture(job: PartJob, start: int) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = _FONTS.setdefault("config", FontConfiguration())

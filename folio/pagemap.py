@@ -24,10 +24,11 @@ from typing import Any, Iterable
 
 _TOKEN = re.compile(r"(<[^>]*>)|([^<]+)")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
+_PIECE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", re.S)  # a character or an entity
 
 
 def alnum_count(text: str) -> int:
-    return sum(ch.isalnum() for ch in text)
+    return sum(map(str.isalnum, text))
 
 
 @dataclass(frozen=True)
@@ -114,11 +115,17 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
     position = begin
     for match in _TOKEN.finditer(document, begin, end):
         tag, text = match.groups()
+        position = match.end()
         if tag is not None:
             out.append(tag)
             continue
+        letters = alnum_count(html.unescape(text) if "&" in text else text)
+        if not pending or pending[0][0] >= count + letters:  # no page starts inside this text
+            out.append(text)
+            count += letters
+            continue
         pieces: list[str] = []
-        for piece_match in re.finditer(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", text, re.S):
+        for piece_match in _PIECE.finditer(text):
             piece = piece_match.group(0)
             char = html.unescape(piece) if piece.startswith("&") else piece
             if char.isalnum():
@@ -127,7 +134,6 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
                 count += 1
             pieces.append(piece)
         out.append("".join(pieces))
-        position = match.end()
     tail = [marker(label) for _, label in pending]
     return "".join(out) + "".join(tail) + document[max(position, end):]
 

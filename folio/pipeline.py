@@ -121,6 +121,7 @@ def build(
     result.profile = profile
     slug = slugify(book.config.title)
     pdf_result = None
+    drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
     if "pdf" in formats:
         from .lint import WORDS_PER_PAGE
         from .writers.pdf import write_pdf
@@ -136,8 +137,15 @@ def build(
                 say("pdf", page, max(estimate, page))
 
         name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
+        meanwhile = None
+        if "epub" in formats:
+            from .writers.epub import draft_epub
+
+            def meanwhile() -> None:  # the EPUB's documents are rendered while the PDF is laid out
+                drafts.append(draft_epub(book))
+
         pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], inspect,
-                               out / ".folio-cache" / "pdf" if use_cache else None)
+                               out / ".folio-cache" / "pdf" if use_cache else None, meanwhile)
         result.outputs["pdf"] = pdf_result.path
         if PROFILES[profile].preflight:
             from .preflight import preflight
@@ -152,7 +160,7 @@ def build(
         from .writers.epub import write_epub
 
         started = time.perf_counter()
-        result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result)
+        result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result, drafts[0] if drafts else None)
         say("epub", 1, 1)
         timings["epub"] = time.perf_counter() - started
     if "html" in formats:

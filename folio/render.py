@@ -177,8 +177,26 @@ class Renderer:
         return "".join(self.block_handlers[b["t"]](b.get("c")) for b in blocks)
 
     def inlines(self, inlines: list[dict[str, Any]]) -> str:
+        """Runs of words, spaces and soft breaks are joined and escaped at once (most of a book)."""
         handlers = self.inline_handlers
-        return "".join(handlers[i["t"]](i.get("c")) for i in inlines)
+        out: list[str] = []
+        run: list[str] = []
+        for node in inlines:
+            kind = node["t"]
+            if kind == "Str":
+                run.append(node["c"])
+            elif kind == "Space":
+                run.append(" ")
+            elif kind == "SoftBreak":
+                run.append("\n")
+            else:
+                if run:
+                    out.append(esc("".join(run)))
+                    run = []
+                out.append(handlers[kind](node.get("c")))
+        if run:
+            out.append(esc("".join(run)))
+        return "".join(out)
 
     def attrs(self, attr: list[Any], extra_classes: tuple[str, ...] = ()) -> str:
         ident, classes, keyvals = attr

@@ -82,12 +82,28 @@ ID_BEARING = ("Header", "Div", "Span", "Code", "CodeBlock", "Link", "Image", "Fi
 def survey(chapter: Chapter) -> Survey:
     """One walk over a chapter (title first, notes included): the nodes each check needs, in reading order."""
     found: Survey = {kind: [] for kind in SURVEYED | {"Str"}}
-    for node in iter_inlines([chapter.title, chapter.blocks]):
-        kind = node["t"]
-        if kind in SURVEYED:
-            found[kind].append(node)
-        elif kind == "Str" and "[^" in node["c"]:
-            found["Str"].append(node)
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if type(item) is list:
+                walk(item)
+                continue
+            if type(item) is not dict:
+                continue
+            kind = item.get("t")
+            if kind == "Str":  # words: most of the nodes, wanted only for a stray [^note]
+                if "[^" in item["c"]:
+                    found["Str"].append(item)
+                continue
+            if kind in SURVEYED:
+                found[kind].append(item)
+            content = item.get("c")
+            if type(content) is list:
+                walk(content)
+            elif type(content) is dict:
+                walk([content])
+
+    walk([chapter.title, chapter.blocks])
     return found
 
 

@@ -91,3 +91,27 @@ def test_pages_without_text_take_the_next_pages_place():
               PageStart("3", None), PageStart("4", "chapter:b", 0), PageStart("5", None)]
     assert markers_by_part(starts) == {"chapter:a": [(0, "i"), (0, "ii"), (0, "1"), (300, "2")],
                                        "chapter:b": [(0, "3"), (0, "4"), (10**12, "5")]}
+
+
+def test_the_epub_rendered_during_the_pdf_layout_is_the_epub_written_after_it(tmp_path):
+    """A build of both formats renders the EPUB's documents while the PDF is laid out; the
+    documents with "page N" are rendered again with the PDF's folios. The result must be the
+    EPUB written from scratch after the PDF."""
+    from conftest import SAMPLE
+    from folio import build
+    from folio.errors import Reporter
+    from folio.pipeline import load_book
+    from folio.writers.epub import draft_epub, write_epub
+    from folio.writers.pdf import write_pdf
+
+    together = build(SAMPLE, tmp_path / "together", ("pdf", "epub"), use_cache=False).outputs["epub"]
+    book = load_book(SAMPLE)
+    draft = draft_epub(book)
+    assert draft.with_pages, "the sample book has a page reference (@page:), so a document waits for the PDF"
+    pdf = write_pdf(book, tmp_path / "alone" / "book.pdf", Reporter())
+    alone = write_epub(book, tmp_path / "alone" / "book.epub", Reporter(), pdf)
+    assert together.read_bytes() == alone.read_bytes()
+    with zipfile.ZipFile(alone) as archive:
+        text = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
+    label = pdf.labels[pdf.id_pages["fig:pipeline"]]
+    assert f'#fig:pipeline">page {label}</a>' in text

@@ -11,12 +11,18 @@ works around EbookLib's pitfalls (shared/NOTES-libraries.md): explicit uids
 everywhere, no generated page-list, no wall-clock dates, and a re-pack of the
 zip with fixed timestamps and order (mimetype first, stored), adding the
 package's xml:lang on the way. The same inputs give the same bytes.
+
+The chapters and notes are rendered by `draft_epub`, which needs no PDF: a build
+of both formats runs it while the PDF's parts are laid out, and `write_epub`
+then adds the print edition's page markers, renders again only the documents
+with "page N" references, and packages the book.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,16 +97,80 @@ def accessibility(book: Book) -> dict[str, list[str] | str]:
             "accessibilityHazard": ["none"], "accessibilitySummary": summary}
 
 
-def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None = None) -> Path:
+class _PageLookup:
+    """The renderer's page_of: the print folio of an id, noting that a document asked for one."""
+
+    def __init__(self, pdf: PdfResult | None):
+        self.pdf = pdf
+        self.asked = False
+
+    def __call__(self, ident: str) -> str | None:
+        self.asked = True
+        index = self.pdf.id_pages.get(ident) if self.pdf is not None else None
+        return self.pdf.labels[index] if index is not None and self.pdf is not None else None
+
+
+@dataclass
+class EpubDraft:
+    """The chapter and notes documents before the page markers go in."""
+
+    chapters: dict[int, tuple[dict[str, Any], str]] = field(default_factory=dict)  # index -> (template entry, XHTML)
+    notes: dict[int, list[tuple[dict[str, Any], str]]] = field(default_factory=dict)  # index -> [(group, XHTML)] per file
+    with_pages: set[tuple[str, int]] = field(default_factory=set)  # documents with "page N": rendered once the PDF is made
+    pdf: PdfResult | None = None  # the PDF the page numbers came from
+    files: Any = None  # epub_files(book)
+
+
+def draft_epub(book: Book, pdf: PdfResult | None = None, only: set[tuple[str, int]] | None = None) -> EpubDraft:
+    """Render every chapter and notes document (or those in `only`) of the EPUB; "page N"
+    references get their numbers from `pdf` when it is given."""
+    files = epub_files(book)
+    where, _chapter_files, notes_files = files
+    lookup = _PageLookup(pdf)
+    renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=lookup))
+    env = theme_environment(book.root)
+    meta = metadata(book)
+    words = labels(book.config.lang)
+    draft = EpubDraft(pdf=pdf, files=files)
+    for chapter in [*book.text_chapters, *book.after_notes]:
+        if only is not None and ("chapter", chapter.index) not in only:
+            continue
+        lookup.asked = False
+        entry = chapter_entry(chapter, renderer)
+        draft.chapters[chapter.index] = (entry, render_template(env, "epub/chapter.xhtml", book.root, meta=meta, words=words, chapter=entry))
+        if lookup.asked:
+            draft.with_pages.add(("chapter", chapter.index))
+    first = True
+    for chapter in book.chapters:
+        if chapter.index not in notes_files:
+            continue
+        if only is None or ("notes", chapter.index) in only:
+            lookup.asked = False
+            entries = {e["id"]: e for e in note_entries(chapter, renderer, NOTES_BACKLINK)}
+            documents = []
+            for part, (_name, chunk) in enumerate(notes_files[chapter.index]):
+                group = {"id": f"notes-{chapter.slug}" + (f"-{part + 1}" if part else ""), "title": note_group_title(chapter, words),
+                         "first": first and part == 0, "start": chunk[0].number, "notes": [entries[n.id] for n in chunk]}
+                documents.append((group, render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)))
+            draft.notes[chapter.index] = documents
+            if lookup.asked:
+                draft.with_pages.add(("notes", chapter.index))
+        first = False
+    return draft
+
+
+def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None = None,
+               draft: EpubDraft | None = None) -> Path:
+    """Package the EPUB; `draft` (from draft_epub, without the PDF) saves rendering the documents again."""
     from ebooklib import epub
 
-    where, chapter_files, notes_files = epub_files(book)
     pages = markers_by_part(pdf.starts) if pdf is not None else {}
-    def page_of(ident: str) -> str | None:
-        index = pdf.id_pages.get(ident) if pdf is not None else None
-        return pdf.labels[index] if index is not None else None
-
-    renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=page_of))
+    if draft is None:
+        draft = draft_epub(book, pdf)
+    elif pdf is not draft.pdf and draft.with_pages:  # "page N" needs this PDF's folios
+        again = draft_epub(book, pdf, draft.with_pages)
+        draft = EpubDraft({**draft.chapters, **again.chapters}, {**draft.notes, **again.notes}, draft.with_pages, pdf, draft.files)
+    where, chapter_files, notes_files = draft.files
     env = theme_environment(book.root)
     meta = metadata(book)
     words = labels(book.config.lang)
@@ -164,9 +234,8 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     ncx: list[Any] = []
     page_list: list[tuple[str, str]] = []  # (file, printed folio) in reading order
     def add_chapter(chapter: Chapter) -> None:
-        entry = chapter_entry(chapter, renderer)
+        entry, html = draft.chapters[chapter.index]
         name = chapter_files[chapter.index]
-        html = render_template(env, "epub/chapter.xhtml", book.root, meta=meta, words=words, chapter=entry)
         markers = pages.get(f"chapter:{chapter.id}", [])
         html = insert_markers(html, [m for m in markers if m[0] > 0], "</header>")
         html = insert_at_start(html, [m for m in markers if m[0] == 0], f'<section id="{chapter.id}"')
@@ -187,14 +256,10 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     for chapter in book.chapters:
         if chapter.index not in notes_files:
             continue
-        entries = {e["id"]: e for e in note_entries(chapter, renderer, NOTES_BACKLINK)}
         markers = sorted(pages.get(f"notes:{chapter.id}", []), key=lambda m: m[0])
         base = 0
         files = notes_files[chapter.index]
-        for part, (name, chunk) in enumerate(files):
-            group = {"id": f"notes-{chapter.slug}" + (f"-{part + 1}" if part else ""), "title": note_group_title(chapter, words),
-                     "first": not note_toc, "start": chunk[0].number, "notes": [entries[n.id] for n in chunk]}
-            html = render_template(env, "epub/notes.xhtml", book.root, meta=meta, words=words, group=group)
+        for part, ((name, _chunk), (group, html)) in enumerate(zip(files, draft.notes[chapter.index])):
             count = count_between(html, '<ol class="notes"', "</ol>")
             last = part == len(files) - 1
             here = [(offset - base, label) for offset, label in markers if offset >= base and (last or offset < base + count)]

@@ -194,12 +194,14 @@ class _PageProgress(logging.Handler):
 
 def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int], None] | None = None,
               profile: Profile | None = None, inspect: Callable[[Book, Any, list[str]], None] | None = None,
-              cache: Path | None = None) -> PdfResult:
+              cache: Path | None = None, meanwhile: Callable[[], None] | None = None) -> PdfResult:
     """Lay the book out for `profile` (default: book.yaml's) and write the PDF atomically.
 
     `inspect(book, document, folios)` sees the final layout (folio proof's report). The
     print profile is laid out in parts, in parallel and cached in `cache` (pdfparts.py);
-    the other profiles, and books that set running heads of their own, as one document."""
+    the other profiles, and books that set running heads of their own, as one document.
+    `meanwhile()` runs in this process while the parts are laid out (the EPUB's documents),
+    or first when the book is laid out here as one document."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -209,7 +211,9 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     from .pdfparts import can_lay_out_in_parts, write_parts
 
     if inspect is None and can_lay_out_in_parts(book, profile):
-        return write_parts(book, target, report, profile, cache, on_page)
+        return write_parts(book, target, report, profile, cache, on_page, meanwhile)
+    if meanwhile is not None:
+        meanwhile()
     from ..hyphens import install as install_hyphen_limit
 
     install_hyphen_limit()

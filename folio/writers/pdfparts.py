@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import re
 import warnings
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from html import unescape
@@ -136,7 +136,7 @@ def _files_key(paths: list[Path]) -> str:
 
 
 def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
-                on_page: Callable[[int], None] | None = None) -> Any:
+                on_page: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> Any:
     import weasyprint
 
     from .pdf import _identifier, print_context, print_html
@@ -172,19 +172,60 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
         return PartJob(key, html, [c for c, _ in css], book.root.as_uri() + "/", roots, furniture=furniture,
                        fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier)
 
-    def run(jobs: dict[str, PartJob], results: dict[str, PartResult]) -> None:
+    furniture: dict[str, bytes] = {}  # furniture job key -> PDF
+    furniture_futures: dict[str, Future] = {}
+
+    def furniture_job(name: str, start: int) -> PartJob:
+        """Running heads and folios of a part whose first page is `start` (the title and page count set them)."""
+        html = jobs[name].html
+        body_open = re.search(r"<body[^>]*>", html)[0]
+        section_open = re.search(r'<section class="(?:chapter|endnotes)[^"]*"[^>]*>', html)[0]
+        header = re.search(r'<header class="chapter-head">.*?</header>', html, re.S)
+        skeleton = furniture_html(section_open, header[0] if header else "", results[name].pages).replace("<body>", body_open, 1)
+        key = hashlib.sha256("\n".join([common, skeleton, str(start), "furniture"]).encode("utf-8")).hexdigest()
+        return PartJob(key, skeleton, [c for c, _ in css], book.root.as_uri() + "/", roots,
+                       css_bases=[b for _, b in css], identifier=identifier)
+
+    def first_pages() -> dict[str, int]:
+        """The first page of every part whose earlier parts are all laid out."""
+        starts, number = {}, 1
+        for name in names:
+            if name not in results:
+                break
+            starts[name] = number
+            number += results[name].pages + results[name].pages % 2
+        return starts
+
+    def start_furniture() -> None:
+        """Lay out the furniture of each part as soon as its first page is known."""
+        for name, start in first_pages().items():
+            furniture_job_ = furniture_job(name, start)
+            if furniture_job_.key in furniture or furniture_job_.key in furniture_futures:
+                continue
+            cached = store.get(furniture_job_.key)
+            if cached is not None:
+                furniture[furniture_job_.key] = cached.pdf
+            else:
+                furniture_futures[furniture_job_.key] = submit(lay_out_furniture, furniture_job_, start)
+
+    def run(jobs: dict[str, PartJob]) -> None:
         """Lay out the jobs not in the cache, largest first, on the workers."""
-        futures: dict[str, Future] = {}
+        futures: dict[Future, str] = {}
         for name in sorted(jobs, key=lambda n: -len(jobs[n].html)):
             cached = store.get(jobs[name].key)
             if cached is not None:
                 results[name] = cached
             else:
-                futures[name] = submit(lay_out, jobs[name])
+                futures[submit(lay_out, jobs[name])] = name
+        start_furniture()
+        if waiting:  # the workers are busy: this process does other work until they are done
+            waiting.pop()()
         done_pages = sum(r.pages for r in results.values())
-        for name, future in futures.items():
+        for future in as_completed(futures):
+            name = futures[future]
             results[name] = future.result()
             store.put(results[name])
+            start_furniture()
             done_pages += results[name].pages
             if on_page:
                 on_page(done_pages)
@@ -193,13 +234,11 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     # folios, so parts holding one are laid out again once the folios are known.
     known: dict[str, str] = {}
     results: dict[str, PartResult] = {}
+    waiting = [meanwhile] if meanwhile is not None else []
     jobs = {name: job(name, known, False) for name in names}
     for attempt in range(3):
-        run({n: j for n, j in jobs.items() if n not in results}, results)
-        starts, number = {}, 1
-        for name in names:
-            starts[name] = number
-            number += results[name].pages + results[name].pages % 2
+        run({n: j for n, j in jobs.items() if n not in results})
+        starts = first_pages()
         known = {ident: str(starts[name] + page) for name in names for ident, (page, _x, _y) in results[name].anchors.items()}
         stale = [n for n in names if any(known.get(unescape(m[1]), "0") != m[2] for m in _PAGE_VALUE.finditer(jobs[n].html))]
         if not stale or attempt == 2:
@@ -208,40 +247,24 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
             jobs[name] = job(name, known, False)
             results.pop(name)
 
-    # furniture for each body part, and the front matter, laid out together
-    furniture_jobs: dict[str, tuple[PartJob, int]] = {}
-    for name in names:
-        html = jobs[name].html
-        body_open = re.search(r"<body[^>]*>", html)[0]
-        section_open = re.search(r'<section class="(?:chapter|endnotes)[^"]*"[^>]*>', html)[0]
-        header = re.search(r'<header class="chapter-head">.*?</header>', html, re.S)
-        skeleton = furniture_html(section_open, header[0] if header else "", results[name].pages).replace("<body>", body_open, 1)
-        key = hashlib.sha256("\n".join([common, skeleton, str(starts[name]), "furniture"]).encode("utf-8")).hexdigest()
-        furniture_jobs[name] = (PartJob(key, skeleton, [c for c, _ in css], book.root.as_uri() + "/", roots,
-                                        css_bases=[b for _, b in css], identifier=identifier), starts[name])
+    # the front matter, with the contents' page numbers, while the last furniture is laid out
     front_job = job("front", known, True)
-    furniture: dict[str, bytes] = {}
-    futures: dict[str, Future] = {}
-    front_cached = store.get(front_job.key)
-    if front_cached is None:
-        futures["front"] = submit(lay_out, front_job)
-    for name, (furniture_job, start) in furniture_jobs.items():
-        cached = store.get(furniture_job.key)
-        if cached is not None:
-            furniture[name] = cached.pdf
-        else:
-            futures[name] = submit(lay_out_furniture, furniture_job, start)
-    for name, future in futures.items():
-        if name == "front":
-            front_cached = future.result()
-            store.put(front_cached)
-        else:
-            furniture[name] = future.result()
-            store.put(PartResult(furniture_jobs[name][0].key, furniture[name], results[name].pages))
-    front = front_cached
+    front = store.get(front_job.key)
+    front_future = submit(lay_out, front_job) if front is None else None
+    start_furniture()
+    final = {name: furniture_job(name, starts[name]) for name in names}
+    for furniture_job_ in final.values():  # furniture laid out for pages a part laid out again changed is not used
+        if furniture_job_.key not in furniture:
+            furniture[furniture_job_.key] = furniture_futures[furniture_job_.key].result()
+            store.put(PartResult(furniture_job_.key, furniture[furniture_job_.key], 0))
+    if front_future is not None:
+        front = front_future.result()
+        store.put(front)
     assert front is not None
+    if waiting:
+        waiting.pop()()
 
-    return _merge(book, target, report, front, [(n, results[n], furniture[n], starts[n]) for n in names], on_page)
+    return _merge(book, target, report, front, [(n, results[n], furniture[final[n].key], starts[n]) for n in names], on_page)
 
 
 def _overlay(page: Any, furniture: Any, index: int) -> None:
