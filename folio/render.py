@@ -160,7 +160,8 @@ class Renderer:
         self.chapter = chapter
         html = self.blocks(note.blocks).rstrip()
         if lead:
-            html = html[:3] + lead + html[3:] if html.startswith("<p>") else f"<p>{lead}</p>\n{html}"
+            opening = re.match(r"<p(?: [^>]*)?>", html)  # print numbers paragraphs: <p data-p="12">
+            html = html[:opening.end()] + lead + html[opening.end():] if opening else f"<p>{lead}</p>\n{html}"
         if backlink:
             if html.endswith("</p>"):
                 html = html[: -len("</p>")] + f" {backlink}</p>"

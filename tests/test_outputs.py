@@ -112,6 +112,27 @@ def test_every_note_call_and_backlink_resolves_to_the_right_page(any_built, prob
         assert probe.dests[chapter.id] <= call_page
 
 
+def test_a_printed_note_starts_on_the_line_of_its_number(any_built, probes):
+    """The endnote's number hangs in the margin of its first line: "12 See the remarks...",
+    not a number on a line of its own."""
+    from folio.ast import stringify
+
+    probe = probes(any_built)
+    book = any_built.book
+    notes = [(c, n) for c in book.chapters for n in c.notes if n.blocks and n.blocks[0]["t"] in ("Para", "Plain")]
+    assert notes, "every book of the corpus and the sample book has notes"
+    checked = 0
+    for chapter, note in notes[:: max(1, len(notes) // 25)]:
+        letters = re.sub(r"\W", "", stringify(note.blocks[:1]))[:3]
+        if not letters:
+            continue
+        lines = [re.sub(r"\W", "", line) for line in probe.text(probe.dests[note.id]).splitlines()]
+        assert f"{note.number}{letters}" in lines or any(line.startswith(f"{note.number}{letters}") for line in lines), \
+            f"note {note.number} of {chapter.source}: its number is not on its first line"
+        checked += 1
+    assert checked >= min(len(notes), 10)
+
+
 def test_fonts_are_embedded_and_only_the_theme_fonts(any_built, probes):
     fonts = probes(any_built).fonts()
     assert fonts and all(fonts.values())
