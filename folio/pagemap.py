@@ -22,9 +22,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-_TOKEN = re.compile(r"(<[^>]*>)|([^<]+)")
+_MASK = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")  # a tag or an entity
+_ALNUM = re.compile(r"[^\W_]")  # a letter or a digit: what str.isalnum() is true for
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
-_PIECE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);|.", re.S)  # a character or an entity
+# n letters or digits, in text whose tags and entities are blanked (_counted) or in the XHTML itself
+# (tags and entities skipped whole, never backtracked into)
+_SKIPS = [(n, re.compile(rf"(?:[\W_]*+[^\W_]){{{n}}}")) for n in (4096, 256, 16, 1)]
+_NOT_COUNTED = r"(?:<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[\W_])*+"
+_TAGGED_SKIPS = [(n, re.compile(rf"(?:{_NOT_COUNTED}[^\W_]){{{n}}}")) for n in (4096, 256, 16, 1)]
+_GAP = re.compile(_NOT_COUNTED)
+_GAP_IN_TEXT = re.compile(r"[\W_]*+")
 
 
 def alnum_count(text: str) -> int:
@@ -99,8 +106,23 @@ def marker(label: str) -> str:
     return f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" aria-label="{label}"></span>'
 
 
+def _counted(document: str, begin: int, end: int) -> str:
+    """document[begin:end] as the counting sees it, the same length: tags and entities that
+    are not a letter or digit blanked, an entity that is one put in its first place."""
+    def blank(match: re.Match[str]) -> str:
+        piece = match[0]
+        if piece[0] == "&":
+            char = html.unescape(piece)
+            if len(char) == 1 and char.isalnum():
+                return char + " " * (len(piece) - 1)
+        return " " * len(piece)
+
+    return _MASK.sub(blank, document[begin:end])
+
+
 def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_after: str, stop_at: str | None = None) -> str:
-    """Put page markers into XHTML at letter-and-digit offsets counted from `start_after`."""
+    """Put page markers into XHTML at letter-and-digit offsets counted from `start_after`:
+    a marker at offset N goes right before the letter or digit that has N of them before it."""
     pending = sorted(markers, key=lambda m: m[0])
     begin = document.find(start_after)
     if begin < 0 or not pending:
@@ -110,32 +132,26 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
         begin = document.index(">", begin) + 1
     end = document.find(stop_at, begin) if stop_at else -1
     end = len(document) if end < 0 else end
+    if any(len(c := html.unescape(e)) == 1 and c.isalnum() for e in set(_ENTITY.findall(document, begin, end))):
+        text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # rare: raw HTML with &eacute;
+    else:
+        text, skips, gap, base = document, _TAGGED_SKIPS, _GAP, begin  # count in the document itself
+    stop = end - begin + base
     out = [document[:begin]]
-    count = 0
-    position = begin
-    for match in _TOKEN.finditer(document, begin, end):
-        tag, text = match.groups()
-        position = match.end()
-        if tag is not None:
-            out.append(tag)
-            continue
-        letters = alnum_count(html.unescape(text) if "&" in text else text)
-        if not pending or pending[0][0] >= count + letters:  # no page starts inside this text
-            out.append(text)
-            count += letters
-            continue
-        pieces: list[str] = []
-        for piece_match in _PIECE.finditer(text):
-            piece = piece_match.group(0)
-            char = html.unescape(piece) if piece.startswith("&") else piece
-            if char.isalnum():
-                while pending and pending[0][0] <= count:
-                    pieces.append(marker(pending.pop(0)[1]))
-                count += 1
-            pieces.append(piece)
-        out.append("".join(pieces))
-    tail = [marker(label) for _, label in pending]
-    return "".join(out) + "".join(tail) + document[max(position, end):]
+    done = base  # of `text`, copied to out
+    position, count = base, 0  # just after the count-th letter or digit
+    for offset, label in pending:
+        for step, skip in skips:  # jump over letters and digits in big steps, then smaller ones
+            while offset - count >= step and (found := skip.match(text, position, stop)) is not None:
+                position, count = found.end(), count + step
+        at = stop
+        if count >= offset:
+            following = gap.match(text, position, stop)  # tags, spaces and signs, then the next letter or digit
+            if following is not None and following.end() < stop:
+                at = following.end()
+        out += [document[begin + done - base:begin + at - base], marker(label)]
+        done = at
+    return "".join(out) + document[begin + done - base:]
 
 
 def count_between(document: str, start_after: str, stop_at: str) -> int:
@@ -146,11 +162,7 @@ def count_between(document: str, start_after: str, stop_at: str) -> int:
     begin = document.index(">", begin + len(start_after) - 1) + 1
     end = document.find(stop_at, begin)
     end = len(document) if end < 0 else end
-    total = 0
-    for match in _TOKEN.finditer(document, begin, end):
-        if match.group(2):
-            total += alnum_count(html.unescape(match.group(2)))
-    return total
+    return len(_ALNUM.findall(_counted(document, begin, end)))
 
 
 def insert_at_start(document: str, markers: Iterable[tuple[int, str]], start_tag: str) -> str:

@@ -83,25 +83,27 @@ def survey(chapter: Chapter) -> Survey:
     """One walk over a chapter (title first, notes included): the nodes each check needs, in reading order."""
     found: Survey = {kind: [] for kind in SURVEYED | {"Str"}}
 
+    strays = found["Str"]
+
     def walk(items: list[Any]) -> None:
         for item in items:
-            if type(item) is list:
+            if item.__class__ is dict:
+                kind = item.get("t")
+                if kind == "Str":  # words and spaces: most of the nodes; a word matters only as a stray [^note]
+                    if "[^" in item["c"]:
+                        strays.append(item)
+                    continue
+                if kind == "Space" or kind is None:
+                    continue
+                if kind in SURVEYED:
+                    found[kind].append(item)
+                content = item.get("c")
+                if content.__class__ is list:
+                    walk(content)
+                elif content.__class__ is dict:
+                    walk([content])
+            elif item.__class__ is list:
                 walk(item)
-                continue
-            if type(item) is not dict:
-                continue
-            kind = item.get("t")
-            if kind == "Str":  # words: most of the nodes, wanted only for a stray [^note]
-                if "[^" in item["c"]:
-                    found["Str"].append(item)
-                continue
-            if kind in SURVEYED:
-                found[kind].append(item)
-            content = item.get("c")
-            if type(content) is list:
-                walk(content)
-            elif type(content) is dict:
-                walk([content])
 
     walk([chapter.title, chapter.blocks])
     return found
