@@ -294,7 +294,8 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     buffer = io.BytesIO()
     when = build_time(book)
     epub.write_epub(buffer, out, {"epub3_pages": False, "epub3_landmark": False, "epub2_guide": False,
-                                  "mtime": when, "raise_exceptions": True})
+                                  "mtime": when, "raise_exceptions": True,
+                                  "compresslevel": 0})  # repack compresses, once
     data = repack(buffer.getvalue(), when.timetuple()[:6], config.lang)
     with atomic_write(target) as tmp:
         tmp.write_bytes(data)
