@@ -278,7 +278,7 @@ def _overlay(page: Any, furniture: Any, index: int) -> None:
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(page.trimbox))
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"Q\n" + placement, prepend=False)
-    page.contents_coalesce()
+    # (no coalescing: the page keeps its compressed stream, with two small ones around it)
 
 
 def _merge(book: Book, target: Path, report: Reporter, front: PartResult,
