@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import weasyprint  # noqa: F401 - loaded once by the forkserver, inherited by every worker
-
 from .hyphens import install as install_hyphen_limit
 
 # Margin boxes with no content are not made at all (hidden ones would still be laid out)
@@ -84,6 +82,7 @@ def lay_out(job: PartJob) -> PartResult:
 
 
 def _lay_out(job: PartJob) -> PartResult:
+    import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     from .pagemap import page_starts
@@ -154,6 +153,8 @@ _SHEETS: dict[tuple[str, str], Any] = {}  # parsed style sheets, kept by a worke
 
 def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
     """The job's style sheets, parsed once per worker (every part uses the same ones)."""
+    import weasyprint
+
 
     if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
         _SHEETS.clear()
@@ -209,6 +210,7 @@ def lay_out_furniture(job: PartJob, start: int) -> bytes:
 
 
 def _lay_out_furniture(job: PartJob, start: int) -> bytes:
+    import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = _FONTS.setdefault("config", FontConfiguration())

@@ -202,16 +202,15 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     the other profiles, and books that set running heads of their own, as one document.
     `meanwhile()` runs in this process while the parts are laid out (the EPUB's documents),
     or first when the book is laid out here as one document."""
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-
-    from ..lint import WORDS_PER_PAGE
-
     profile = profile or PROFILES[book.config.profile]
     from .pdfparts import can_lay_out_in_parts, write_parts
 
     if inspect is None and can_lay_out_in_parts(book, profile):
-        return write_parts(book, target, report, profile, cache, on_page, meanwhile)
+        return write_parts(book, target, report, profile, cache, on_page, meanwhile)  # WeasyPrint runs in the workers
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from ..lint import WORDS_PER_PAGE
     if meanwhile is not None:
         meanwhile()
     from ..hyphens import install as install_hyphen_limit

@@ -72,7 +72,7 @@ def pool() -> ProcessPoolExecutor:
     """The layout workers: one per core, forked from a server that has WeasyPrint loaded."""
     if not _POOL:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["folio.layout"])
+        context.set_forkserver_preload(["weasyprint", "folio.layout"])  # imported once, not by each worker
         _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context))
     assert _POOL[0] is not None
     return _POOL[0]
@@ -137,7 +137,7 @@ def _files_key(paths: list[Path]) -> str:
 
 def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
                 on_page: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> Any:
-    import weasyprint
+    from importlib.metadata import version
 
     from .pdf import _identifier, print_context, print_html
 
@@ -149,7 +149,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = [str(book.root), str(DEFAULT_STYLES.parent)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
-    common = "\n".join([__version__, weasyprint.__version__, json.dumps(css), _files_key(fonts), book.config.notes])
+    common = "\n".join([__version__, version("weasyprint"), json.dumps(css), _files_key(fonts), book.config.notes])
     store = _Cache(cache)
     identifier = _identifier(book)
 
