@@ -100,3 +100,32 @@ def attr_of(node: Node) -> list[Any] | None:
     if kind in ("Div", "Span", "Code", "CodeBlock", "Link", "Image", "Figure", "Table"):
         return content[0]
     return None
+
+
+SPACE: Node = {"t": "Space"}
+SOFT_BREAK: Node = {"t": "SoftBreak"}
+
+
+def share_spaces(blocks: list[Any]) -> None:
+    """Put one shared node in the place of every Space and SoftBreak (in place).
+
+    They are a third of a book's nodes and carry nothing: a 1M-word book holds about
+    a million, 200 MB of identical dictionaries. Nothing changes these nodes."""
+    def walk(items: list[Any]) -> None:
+        for index, item in enumerate(items):
+            if item.__class__ is dict:
+                kind = item.get("t")
+                if kind == "Str":
+                    continue
+                if kind == "Space":
+                    items[index] = SPACE
+                elif kind == "SoftBreak":
+                    items[index] = SOFT_BREAK
+                else:
+                    content = item.get("c")
+                    if content.__class__ is list:
+                        walk(content)
+            elif item.__class__ is list:
+                walk(item)
+
+    walk(blocks)

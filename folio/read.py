@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from .ast import share_spaces
 from .config import ChapterEntry, Config
 from .errors import Diagnostic, FolioError
 from .model import Chapter
@@ -137,6 +138,7 @@ def read_chapter(index: int, entry: ChapterEntry, cache: AstCache) -> tuple[Chap
         cache.put(key, ast, diagnostics)
     else:
         ast, diagnostics = cached
+    share_spaces(ast["blocks"])
     chapter = Chapter(index=index, role=entry.role, source=entry.file, text=text)
     return chapter, ast, diagnostics
 
