@@ -70,6 +70,29 @@ class LogCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def watch_build(pid: int) -> None:
+    """A worker's initializer: end the worker when the build process `pid` is gone.
+
+    A build killed outright (SIGKILL, SIGTERM, a CI timeout) never tells its workers to
+    stop, and a worker waits for its next part forever, keeping the forkserver alive with
+    it: three processes and their memory left behind by every killed build."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was taken by another user's process: ours is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="folio-watch-build", daemon=True).start()
+
+
 _FONTS: dict[str, Any] = {}
 
 

@@ -194,3 +194,47 @@ def test_progress_is_reported_per_stage(make_book, tmp_path):
     pages = [c for c in calls if c[0] == "pdf"]
     assert pages and pages[-1][1] == pages[-1][2] >= 5 and [p[1] for p in pages] == sorted(p[1] for p in pages)
     assert calls[-1] == ("epub", 1, 1)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path):
+    """A build killed outright (SIGKILL) cannot tell its layout workers to stop; they must
+    notice and end, with the forkserver they keep alive."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import CORPUS
+
+    build = subprocess.Popen([str(Path(sys.executable).parent / "folio"), "build", str(CORPUS / "large"), "-o", str(tmp_path),
+                              "--to", "pdf", "--no-cache", "-q"])
+    left: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None:
+        servers = _children(build.pid)
+        left = servers + [w for s in servers for w in _children(s)]
+        if len(left) >= 3:  # the forkserver and its workers
+            break
+        time.sleep(0.2)
+    assert len(left) >= 3, "the build started its layout workers"
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in left):
+        time.sleep(0.2)
+    alive = [pid for pid in left if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    assert not alive, f"processes left behind by the killed build: {alive}"

@@ -31,6 +31,7 @@ import json
 import multiprocessing
 import os
 import re
+import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -42,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import __version__
 from ..errors import Reporter
-from ..layout import PartJob, PartResult, furniture_html, lay_out, lay_out_furniture
+from ..layout import PartJob, PartResult, furniture_html, lay_out, lay_out_furniture, watch_build
 from ..model import Book
 from ..pagemap import PageStart
 from ..paths import atomic_write
@@ -55,6 +56,7 @@ _PAGE_REF = re.compile(r'(<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)"
 _PAGE_VALUE = re.compile(r'<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)" data-page="([^"]*)"')
 _IMAGE = re.compile(r'src="(file://[^"]+)"')
 _POOL: list[ProcessPoolExecutor | None] = []  # [None]: workers could not start, lay out here
+_WARMING: list[threading.Thread] = []  # the thread starting the workers, until it is joined
 
 
 def can_lay_out_in_parts(book: Book, profile: Profile) -> bool:
@@ -73,20 +75,29 @@ def pool() -> ProcessPoolExecutor:
     if not _POOL:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["weasyprint", "folio.layout"])  # imported once, not by each worker
-        _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context))
+        _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,
+                                         initializer=watch_build, initargs=(os.getpid(),)))
     assert _POOL[0] is not None
     return _POOL[0]
 
 
 def warm_up() -> None:
-    """Start the workers while the book is read (WeasyPrint takes a second to import)."""
-    for _ in range(os.cpu_count() or 1):
-        submit(int)
+    """Start the workers while the book is read. In a thread: starting the forkserver waits
+    for it to import WeasyPrint (half a second), which the reading need not wait for."""
+    def start() -> None:
+        for _ in range(os.cpu_count() or 1):
+            submit(int)
+
+    if not _WARMING and not _POOL:
+        _WARMING.append(threading.Thread(target=start, daemon=True))
+        _WARMING[0].start()
 
 
 def submit(function: Callable, *args: Any) -> Future:
     """Run on a worker; in this process when workers cannot start (a script that uses
     folio.build without `if __name__ == "__main__":`, or a system without forkserver)."""
+    if _WARMING and _WARMING[0] is not threading.current_thread():
+        _WARMING.pop().join()  # the pool is made once, by the warm-up
     if _POOL != [None]:
         try:
             return pool().submit(function, *args)
