@@ -346,6 +346,6 @@ def repack(data: bytes, date_time: tuple[int, ...], lang: str) -> bytes:
             info.external_attr = 0o644 << 16
             info.create_system = 3
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(info, content, compresslevel=None if name == "mimetype" else 9)
+            target.writestr(info, content, compresslevel=None if name == "mimetype" else 6)  # 9: 0.06 s more for 0.5 % smaller
     return out.getvalue()
 
