@@ -96,6 +96,15 @@ def watch_build(pid: int) -> None:
 _FONTS: dict[str, Any] = {}
 
 
+def _font_config() -> Any:
+    """The worker's one FontConfiguration: fonts load once, for every part it lays out."""
+    if "config" not in _FONTS:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONTS["config"] = FontConfiguration()
+    return _FONTS["config"]
+
+
 def lay_out(job: PartJob) -> PartResult:
     """Lay out one part; fix footnotes pushed away from their call and stacked hyphens, then write it."""
     try:
@@ -106,13 +115,12 @@ def lay_out(job: PartJob) -> PartResult:
 
 def _lay_out(job: PartJob) -> PartResult:
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
     from .pagemap import page_starts
     from .writers.pdf import _fetcher_class
 
     install_hyphen_limit()
-    font_config = _FONTS.setdefault("config", FontConfiguration())  # one per worker: fonts load once
+    font_config = _font_config()
     refused: list[str] = []
     fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
     collector = LogCollector()
@@ -121,7 +129,7 @@ def _lay_out(job: PartJob) -> PartResult:
     try:
         sheets = _sheets(job, fetcher, font_config)
         if not job.furniture:
-            sheets += _sheets(PartJob("", "", [HIDE_MARGIN_BOXES], job.base_url, []), fetcher, font_config)
+            sheets.append(_sheet(HIDE_MARGIN_BOXES, job.base_url, fetcher, font_config))
         fixes: list[str] = []
         for _attempt in range(8):
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
@@ -174,20 +182,21 @@ def _footnote_fix(note: str, fixes: list[str]) -> str:
 _SHEETS: dict[tuple[str, str], Any] = {}  # parsed style sheets, kept by a worker for its next parts
 
 
-def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
-    """The job's style sheets, parsed once per worker (every part uses the same ones)."""
+def _sheet(text: str, base: str, fetcher: Any, font_config: Any) -> Any:
+    """A style sheet, parsed once per worker (every part uses the same ones)."""
     import weasyprint
 
+    if (text, base) not in _SHEETS:
+        if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
+            _SHEETS.clear()
+        _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher)
+    return _SHEETS[text, base]
 
-    if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
-        _SHEETS.clear()
+
+def _sheets(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
+    """The job's style sheets, in cascade order."""
     bases = job.css_bases or [job.base_url] * len(job.css)
-    sheets = []
-    for text, base in zip(job.css, bases):
-        if (text, base) not in _SHEETS:
-            _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher)
-        sheets.append(_SHEETS[text, base])
-    return sheets
+    return [_sheet(text, base, fetcher, font_config) for text, base in zip(job.css, bases)]
 
 
 def release_memory() -> None:
@@ -234,10 +243,10 @@ def lay_out_furniture(job: PartJob, start: int) -> bytes:
 
 def _lay_out_furniture(job: PartJob, start: int) -> bytes:
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
-    font_config = _FONTS.setdefault("config", FontConfiguration())
     from .writers.pdf import _fetcher_class
+
+    font_config = _font_config()
 
     fetcher = _fetcher_class()([Path(r) for r in job.roots], [])
     sheets = _sheets(job, fetcher, font_config)

@@ -186,8 +186,16 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     furniture: dict[str, bytes] = {}  # furniture job key -> PDF
     furniture_futures: dict[str, Future] = {}
 
+    made: dict[tuple[str, int, int], PartJob] = {}  # (part job key, pages, first page) -> its furniture job
+
     def furniture_job(name: str, start: int) -> PartJob:
         """Running heads and folios of a part whose first page is `start` (the title and page count set them)."""
+        made_key = (jobs[name].key, results[name].pages, start)
+        if made_key not in made:
+            made[made_key] = _furniture_job(name, start)
+        return made[made_key]
+
+    def _furniture_job(name: str, start: int) -> PartJob:
         html = jobs[name].html
         body_open = re.search(r"<body[^>]*>", html)[0]
         section_open = re.search(r'<section class="(?:chapter|endnotes)[^"]*"[^>]*>', html)[0]
