@@ -8,7 +8,9 @@ book with errors never replaces a good output.
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,7 +22,6 @@ from .errors import Diagnostic, FolioError, Reporter
 from .model import Book
 from .paths import clean_stale_temporaries
 from .read import read_chapters
-from .transform import build_book
 
 FORMATS = ("pdf", "epub", "html")
 # progress(stage, done, total): stages are read, pdf, epub, html; total may be an estimate or None
@@ -48,16 +49,27 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
 
 
+def _import(*modules: str) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
 def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None,
-              progress: Progress | None = None) -> Book:
-    """Read and check a book folder; raise FolioError listing every problem."""
+              progress: Progress | None = None, preload: tuple[str, ...] = ()) -> Book:
+    """Read and check a book folder; raise FolioError listing every problem. The modules in
+    `preload` (the writers the caller will use) are imported while pandoc reads."""
     root = Path(root)
     config = load_config(root)
     report = report if report is not None else Reporter(ignore=config.lint_ignore)
     report.ignore = config.lint_ignore
     total = len(config.chapters)
+    loading = threading.Thread(target=_import, args=("folio.transform", *preload), daemon=True)
+    loading.start()  # while pandoc reads the chapters
     chapters, found = read_chapters(config, cache, on_chapter=(lambda done: progress("read", done, total)) if progress else None)
     report.extend(found)
+    loading.join()
+    from .transform import build_book
+
     book = build_book(config, chapters, report)
     report.raise_if_errors()
     return book
@@ -104,7 +116,8 @@ def build(
         from .writers.pdfparts import warm_up
 
         warm_up()  # the layout workers start while the chapters are read
-    book = load_book(root, cache, report, say)
+    writers = {"pdf": ("folio.writers.pdf",), "epub": ("folio.writers.epub", "ebooklib.epub"), "html": ("folio.writers.html",)}
+    book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]))
     timings["read"] = time.perf_counter() - started
     if "epub" in formats and not book.config.identifier:
         import uuid

@@ -238,3 +238,58 @@ def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path):
         time.sleep(0.2)
     alive = [pid for pid in left if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
     assert not alive, f"processes left behind by the killed build: {alive}"
+
+
+def _group_alive(group: int) -> list[int]:
+    """The live (not zombie) processes of a process group."""
+    alive = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(int(stat.parent.name))
+    return alive
+
+
+def test_the_folio_command_exits_with_its_status_after_printing_everything(make_book, tmp_path):
+    """The installed `folio` ends the process at once after a command (cli.run): what the
+    command printed must still come out, with the command's exit status, and the layout
+    workers it started must be gone."""
+    import subprocess
+    import sys
+    import time
+
+    folio = str(Path(sys.executable).parent / "folio")
+    root = make_book(GOOD)
+    out = tmp_path / "out"
+    build = subprocess.Popen([folio, "build", str(root), "-o", str(out), "--no-cache"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    stdout, stderr = build.communicate(timeout=300)
+    assert build.returncode == 0, stderr
+    assert f"wrote {out / 'test-book.pdf'}" in stdout and f"wrote {out / 'test-book.epub'}" in stdout
+    deadline = time.monotonic() + 3  # the workers are stopped before the exit; the forkserver follows its parent
+    while _group_alive(build.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _group_alive(build.pid), "processes of the folio command outlived it"
+
+    (root / "chapters" / "01.md").write_text("# One\n\nSee @nobody2001.\n", encoding="utf-8")
+    failed = subprocess.run([folio, "build", str(root), "-o", str(out)], capture_output=True, text=True)
+    assert failed.returncode == 1
+    assert "nobody2001" in failed.stderr and "nothing was written" in failed.stderr and "Traceback" not in failed.stderr
+
+    usage = subprocess.run([folio, "build", str(root), "--to", "docx"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "docx" in usage.stderr and "Traceback" not in usage.stderr
+
+
+def test_importing_folio_does_not_load_the_pipeline():
+    """`import folio` (every command starts with it) leaves the transform and writers to be
+    imported while pandoc reads the chapters (pipeline.load_book)."""
+    import subprocess
+    import sys
+
+    code = "import sys, folio.cli; print(sorted(m for m in sys.modules if m.startswith('folio.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "folio.transform" not in loaded and "folio.render" not in loaded and "folio.writers" not in loaded, loaded
+    assert "folio.cli" in loaded

@@ -93,6 +93,14 @@ def warm_up() -> None:
         _WARMING[0].start()
 
 
+def shutdown() -> None:
+    """Stop the layout workers (when a build started them), waiting for them to end."""
+    if _WARMING:
+        _WARMING.pop().join()
+    if _POOL and _POOL[0] is not None:
+        _POOL.pop().shutdown(wait=True, cancel_futures=True)
+
+
 def submit(function: Callable, *args: Any) -> Future:
     """Run on a worker; in this process when workers cannot start (a script that uses
     folio.build without `if __name__ == "__main__":`, or a system without forkserver)."""
