@@ -212,6 +212,19 @@ def test_epub_structure_notes_and_figures(any_built):
     assert b"<script" not in all_xhtml
 
 
+def test_epub_deflates_text_and_stores_compressed_images(any_built):
+    """Every document is deflated; JPEG, PNG, GIF and WebP are stored as they are (deflate
+    gains nothing on them), and so is the mimetype, first."""
+    with zipfile.ZipFile(any_built.epub) as archive:
+        entries = archive.infolist()
+    assert entries[0].filename == "mimetype" and entries[0].compress_type == zipfile.ZIP_STORED
+    images = [e for e in entries if e.filename.lower().endswith((".jpg", ".jpeg", ".png", ".gif", ".webp"))]
+    assert all(e.compress_type == zipfile.ZIP_STORED for e in images)
+    others = [e for e in entries[1:] if e not in images]
+    assert others and all(e.compress_type == zipfile.ZIP_DEFLATED for e in others)
+    assert any(e.filename.endswith(".xhtml") and e.compress_size < e.file_size / 2 for e in others)
+
+
 def test_epub_ids_and_links_resolve(any_built):
     names, files = epub_documents(any_built.epub)
     ids: dict[str, set[str]] = {}

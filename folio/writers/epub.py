@@ -329,6 +329,10 @@ def _properties(html: str) -> list[str]:
     return props
 
 
+# Images that deflate gains nothing on (a JPEG cover: 0.02 s of zlib for a file 0.3 % smaller)
+COMPRESSED_ALREADY = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
 def repack(data: bytes, date_time: tuple[int, ...], lang: str) -> bytes:
     """A reproducible zip: fixed times and modes, mimetype first and stored; xml:lang on the package."""
     date_time = tuple(max(v, floor) for v, floor in zip(date_time, (1980, 1, 1, 0, 0, 0)))
@@ -345,7 +349,8 @@ def repack(data: bytes, date_time: tuple[int, ...], lang: str) -> bytes:
             info = zipfile.ZipInfo(name, date_time=date_time)  # type: ignore[arg-type]
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
-            target.writestr(info, content, compresslevel=None if name == "mimetype" else 6)  # 9: 0.06 s more for 0.5 % smaller
+            stored = name == "mimetype" or name.lower().endswith(COMPRESSED_ALREADY)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            target.writestr(info, content, compresslevel=None if stored else 6)  # 9: 0.06 s more for 0.5 % smaller
     return out.getvalue()
 
