@@ -11,16 +11,22 @@ A part with `furniture=False` is laid out with its margin boxes hidden: its page
 numbers are not known yet (they depend on every earlier part's length). Its
 running heads and folios come from a furniture document (`furniture_html`), laid
 out once the start page is known and overlaid on its pages (writers/pdf.py).
+
+A part with `flow=True` (the notes) is laid out by flow.py, which draws it in chunks
+and can resume from its last layout. `PartCache` keeps parts on disk for the build
+process and for a worker resuming a flow.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .hyphens import install as install_hyphen_limit
+from .paths import atomic_write
 
 # Margin boxes with no content are not made at all (hidden ones would still be laid out)
 HIDE_MARGIN_BOXES = "@page { " + " ".join(
@@ -43,6 +49,9 @@ class PartJob:
     full_fonts: bool = False
     pdf_variant: str | None = None
     css_bases: list[str] = field(default_factory=list)  # the base URL of each style sheet (its folder)
+    flow: bool = False  # one flow drawn in chunks, resumed after a small edit (flow.py): the notes
+    previous: str | None = None  # flow: the cache key of the part's last layout, to resume from
+    cache_folder: str | None = None  # flow: where that layout is (the part cache)
 
 
 @dataclass
@@ -57,6 +66,46 @@ class PartResult:
     orphans: list[tuple[str, int]] = field(default_factory=list)  # footnotes away from their call
     warnings: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)  # flow: the PDF in chunks of pages, in order (pdf is empty)
+    flow: dict[str, Any] = field(default_factory=dict)  # flow: the state a later layout resumes from (flow.py)
+
+
+class PartCache:
+    """Laid-out parts on disk: KEY.pdf (or KEY-N.pdf, one per chunk) and KEY.json, written
+    atomically. Used by the build process, and by a worker resuming a flow."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def get(self, key: str | None) -> PartResult | None:
+        if self.folder is None or key is None:
+            return None
+        meta = self.folder / f"{key}.json"
+        try:
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            data["anchors"] = {k: tuple(v) for k, v in data["anchors"].items()}
+            data["bookmarks"] = [tuple(b) for b in data["bookmarks"]]
+            data["starts"] = [tuple(s) for s in data["starts"]]
+            data["orphans"] = [tuple(o) for o in data["orphans"]]
+            count = data.pop("chunk_count")
+            pdf = b"" if count else (self.folder / f"{key}.pdf").read_bytes()
+            chunks = [(self.folder / f"{key}-{n}.pdf").read_bytes() for n in range(count)]
+            return PartResult(**{**data, "pdf": pdf, "chunks": chunks})
+        except (ValueError, TypeError, KeyError, OSError):
+            return None
+
+    def put(self, result: PartResult) -> None:
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, data in [(f"{result.key}-{n}.pdf", chunk) for n, chunk in enumerate(result.chunks)] or [(f"{result.key}.pdf", result.pdf)]:
+            with atomic_write(self.folder / name) as tmp:
+                tmp.write_bytes(data)
+        data = asdict(result)
+        del data["pdf"], data["chunks"]
+        data["chunk_count"] = len(result.chunks)
+        with atomic_write(self.folder / f"{result.key}.json") as tmp:  # last: the entry exists once it is whole
+            tmp.write_text(json.dumps(data), encoding="utf-8")
 
 
 class LogCollector(logging.Handler):
@@ -108,6 +157,13 @@ def _font_config() -> Any:
 def lay_out(job: PartJob) -> PartResult:
     """Lay out one part; fix footnotes pushed away from their call and stacked hyphens, then write it."""
     try:
+        if job.flow:
+            from .flow import PageCounters, lay_out_flow
+
+            try:
+                return lay_out_flow(job)
+            except PageCounters:  # laid out and drawn whole instead
+                pass
         return _lay_out(job)
     finally:
         release_memory()

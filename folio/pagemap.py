@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 _MASK = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")  # a tag or an entity
 _ALNUM = re.compile(r"[^\W_]")  # a letter or a digit: what str.isalnum() is true for
@@ -45,13 +45,20 @@ class PageStart:
     offset: int = 0  # letters and digits of the part before the page's first line
 
 
-def page_starts(document: Any, labels: list[str]) -> list[PageStart]:
-    """Walk WeasyPrint's pages in order and note where each one's counted text begins."""
+def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None = None,
+                before_page: Callable[[int], Any] | None = None) -> list[PageStart]:
+    """Walk WeasyPrint's pages in order and note where each one's counted text begins.
+
+    `counts` (letters counted so far per part) starts the count where an earlier layout
+    left it and holds the running count after the last page; `before_page(index)` is
+    called as each page's walk begins (flow.py notes the counts at chunk boundaries)."""
     from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 
-    counts: dict[str, int] = {}
+    counts = {} if counts is None else counts
     starts: list[PageStart] = []
     for index, page in enumerate(document.pages):
+        if before_page is not None:
+            before_page(index)
         first: list[tuple[str, int]] = []
 
         def walk(box: Any, part: str | None, counting: bool) -> None:

@@ -141,3 +141,83 @@ def test_an_edited_chapter_is_laid_out_alone(book):
 def test_no_cache_builds_everything_and_writes_no_cache(book):
     build(book, "--no-cache")
     assert not (book / "out" / ".folio-cache").exists()
+
+
+def _add_to_note(chapter: Path, which: float, words: str) -> str:
+    """Add `words` to the note at fraction `which` of a chapter's note definitions; its key."""
+    paragraphs = chapter.read_text(encoding="utf-8").split("\n\n")
+    notes = [i for i, p in enumerate(paragraphs) if p.startswith("[^")]
+    chosen = notes[min(int(len(notes) * which), len(notes) - 1)]
+    paragraphs[chosen] = paragraphs[chosen].rstrip() + " " + words
+    chapter.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    return paragraphs[chosen].split("]", 1)[0][2:]
+
+
+def _notes_entry(out: Path) -> dict:
+    import json
+
+    parts = out / ".folio-cache" / "pdf"
+    key = (parts / "latest-notes").read_text(encoding="ascii")
+    return json.loads((parts / f"{key}.json").read_text(encoding="utf-8"))
+
+
+def test_an_edited_note_is_laid_out_again_from_near_it_and_the_pdf_is_a_cold_builds(tmp_path):
+    """The notes are one 60-page flow (flow.py): after a sentence is added to one note, the
+    layout resumes shortly before it and stops where the old page breaks come back; the PDF
+    and the EPUB (whose page-list comes from it) are byte for byte those of a build from
+    nothing, and so after further edits that resume from the state the one before left
+    (the last of them in the book's last note, after which no page break can come back)."""
+    import shutil
+
+    from conftest import CORPUS
+    from folio.flow import CHUNK_PAGES
+
+    book = tmp_path / "book"
+    shutil.copytree(CORPUS / "large", book, ignore=shutil.ignore_patterns("dist"))
+    out = book / "out"
+    build(book, "-q")
+    pages = _notes_entry(out)["pages"]
+    assert pages > 4 * CHUNK_PAGES and _notes_entry(out)["flow"]["laid_out"] == [0, pages]
+    for chapter, which in (("05-book-5.md", 0.5), ("02-book-2.md", 0.3), ("09-book-9.md", 1.0)):  # 1.0: the book's last note
+        _add_to_note(book / "chapters" / chapter, which, "And one sentence more, added by the test to see the notes flow again.")
+        build(book, "-q")
+        first, last = _notes_entry(out)["flow"]["laid_out"]
+        assert 0 < first and last - first <= 3 * CHUNK_PAGES, (first, last, pages)  # not the whole part
+    cold = tmp_path / "cold"
+    result = CliRunner().invoke(main, ["build", str(book), "-o", str(cold), "--no-cache", "-q"])
+    assert result.exit_code == 0, result.output
+    for name in ("histories.pdf", "histories.epub"):
+        assert (out / name).read_bytes() == (cold / name).read_bytes(), name
+    assert "added by the test to see the notes flow again" in " ".join(
+        " ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out / "histories.pdf")).pages[-80:])
+
+
+def test_layout_state_survives_json():
+    from folio.flow import decode, encode
+
+    state = ({0: {0: {3: {1: {141: None}}}}}, {"break": "any", "page": "back"}, False,
+             ([0], {"page": [17]}, [{"pages", "page"}], [["back", 16, {0: {0: None}}]]))
+    import json
+
+    assert decode(json.loads(json.dumps(encode(state)))) == state
+
+
+@pytest.mark.parametrize("edit, resumes", [
+    (lambda h: h.replace("Second note.", "Second note, longer."), True),
+    (lambda h: h.replace("Second note.", "Second note!").replace("Third note.", "Third note!"), False),  # two notes
+    (lambda h: h.replace('<li class="note"><p><a id="c-note-3"', '<li class="note"><p>New.</p></li>\n<li class="note"><p><a id="c-note-3"'), False),
+    (lambda h: h.replace("<h2>Notes to C</h2>", "<h2>Notes to Chapter C</h2>"), False),  # outside any note
+])
+def test_only_an_edit_inside_one_note_resumes(edit, resumes):
+    from folio.flow import CHUNK_PAGES, resume_plan
+    from folio.layout import PartResult
+
+    html = ('<section class="endnotes"><section class="note-group"><h2>Notes to C</h2><ol class="notes">\n'
+            + "".join(f'<li class="note"><p><a id="c-note-{n}" href="#c-{n}">{n}</a>{word} note.</p></li>\n'
+                      for n, word in enumerate(("First", "Second", "Third", "Fourth"), 1))
+            + "</ol></section></section>")
+    pages = {1: 0, 2: 2 * CHUNK_PAGES + 3, 3: 2 * CHUNK_PAGES + 5, 4: 3 * CHUNK_PAGES}
+    old = PartResult("k", b"", 4 * CHUNK_PAGES, anchors={f"c-note-{n}": (p, 0.0, 0.0) for n, p in pages.items()},
+                     chunks=[b"%PDF"] * 4, flow={"html": html, "fixes": [], "states": {str(i): None for i in range(0, 32, 8)}, "counts": {}})
+    plan = resume_plan(old, edit(html))
+    assert (plan == (2 * CHUNK_PAGES, "c-note-3")) if resumes else plan is None

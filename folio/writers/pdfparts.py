@@ -18,9 +18,12 @@ same PDF and `PdfResult` as the one-document writer (pdf.py), made faster:
 4. pikepdf merges the parts, overlays the furniture, turns every link into a
    destination in the merged file, and writes the outline, page labels and metadata.
 
-A part's PDF is cached (cache/pdf/KEY.pdf and .json) under a hash of everything that
-made it: its HTML, the style sheets, the images and fonts it uses, folio's and
-WeasyPrint's versions. Editing one chapter lays out that chapter only.
+A part's PDF is cached (cache/pdf/KEY.pdf and .json; KEY-N.pdf for a part drawn in
+chunks) under a hash of everything that made it: its HTML, the style sheets, the
+images and fonts it uses, folio's and WeasyPrint's versions. Editing one chapter lays
+out that chapter only. The notes are one long flow (flow.py): after an edit to one
+note, only the pages from shortly before it to where the old page breaks come back
+are laid out again, from the last layout's state (cache/pdf/latest-notes names it).
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ import threading
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict
 from html import unescape
 from pathlib import Path
 from typing import Any, Callable
@@ -43,7 +45,7 @@ from urllib.parse import unquote, urlsplit
 
 from .. import __version__
 from ..errors import Reporter
-from ..layout import PartJob, PartResult, furniture_html, lay_out, lay_out_furniture, watch_build
+from ..layout import PartCache, PartJob, PartResult, furniture_html, lay_out, lay_out_furniture, watch_build
 from ..model import Book
 from ..pagemap import PageStart
 from ..paths import atomic_write
@@ -118,36 +120,13 @@ def submit(function: Callable, *args: Any) -> Future:
     return future
 
 
-class _Cache:
-    def __init__(self, folder: Path | None):
-        self.folder = folder
-
-    def get(self, key: str) -> PartResult | None:
-        if self.folder is None:
-            return None
-        meta, pdf = self.folder / f"{key}.json", self.folder / f"{key}.pdf"
-        if not (meta.is_file() and pdf.is_file()):
-            return None
-        try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            data["anchors"] = {k: tuple(v) for k, v in data["anchors"].items()}
-            data["bookmarks"] = [tuple(b) for b in data["bookmarks"]]
-            data["starts"] = [tuple(s) for s in data["starts"]]
-            data["orphans"] = [tuple(o) for o in data["orphans"]]
-            return PartResult(**{**data, "pdf": pdf.read_bytes()})
-        except (ValueError, TypeError, KeyError, OSError):
-            return None
-
-    def put(self, result: PartResult) -> None:
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with atomic_write(self.folder / f"{result.key}.pdf") as tmp:
-            tmp.write_bytes(result.pdf)
-        data = asdict(result)
-        del data["pdf"]
-        with atomic_write(self.folder / f"{result.key}.json") as tmp:
-            tmp.write_text(json.dumps(data), encoding="utf-8")
+def _latest(cache: Path | None, name: str) -> str | None:
+    """The cache key of the last layout of the flowing part `name`, if the cache has one."""
+    try:
+        key = (cache / f"latest-{name}").read_text(encoding="ascii").strip() if cache is not None else ""
+    except OSError:
+        return None
+    return key if re.fullmatch(r"[0-9a-f]{64}", key) else None
 
 
 def _files_key(paths: list[Path]) -> str:
@@ -169,7 +148,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     roots = [str(book.root), str(DEFAULT_STYLES.parent)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
     common = "\n".join([__version__, version("weasyprint"), json.dumps(css), _files_key(fonts), book.config.notes])
-    store = _Cache(cache)
+    store = PartCache(cache)
     identifier = _identifier(book)
 
     front_ids: list[str] = []
@@ -188,8 +167,10 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
         html = _PAGE_REF.sub(lambda m: f'{m[1]} data-page="{known.get(unescape(m[2]), "0")}"', html)
         images = [Path(unquote(urlsplit(u).path)) for u in _IMAGE.findall(html)]
         key = hashlib.sha256("\n".join([common, html, str(furniture), _files_key(images)]).encode("utf-8")).hexdigest()
+        flow = name == "notes"  # one long flow: drawn in chunks, resumed after an edit to one note (flow.py)
         return PartJob(key, html, [c for c, _ in css], book.root.as_uri() + "/", roots, furniture=furniture,
-                       fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier)
+                       fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier,
+                       flow=flow, previous=_latest(cache, name) if flow else None, cache_folder=str(cache) if flow and cache else None)
 
     furniture: dict[str, bytes] = {}  # furniture job key -> PDF
     furniture_futures: dict[str, Future] = {}
@@ -252,6 +233,9 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
             name = futures[future]
             results[name] = future.result()
             store.put(results[name])
+            if jobs[name].flow and cache is not None:
+                with atomic_write(cache / f"latest-{name}") as tmp:  # the layout the next build resumes from
+                    tmp.write_text(results[name].key, encoding="ascii")
             start_furniture()
             done_pages += results[name].pages
             if on_page:
@@ -326,14 +310,19 @@ def _merge(book: Book, target: Path, report: Reporter, front: PartResult,
     folios: list[str] = []
     starts: list[PageStart] = []
 
-    def add(result: PartResult, source: pikepdf.Pdf, overlay: pikepdf.Pdf | None, labels: list[str]) -> None:
+    def add(result: PartResult, overlay: pikepdf.Pdf | None, labels: list[str]) -> pikepdf.Pdf:
+        """The part's pages (from its PDF, or its chunks in order) with their furniture; its first source."""
         offset = len(out.pages)
-        if overlay is not None:  # all overlays first: the pages share one resource dictionary, copied on append
-            for index, page in enumerate(source.pages):
-                _overlay(page, overlay.pages[index], index)
-        with warnings.catch_warnings():  # named destinations and links are rebuilt below
-            warnings.filterwarnings("ignore", message="Copying pages from another Pdf")
-            out.pages.extend(source.pages)
+        sources = [open_pdf(data) for data in result.chunks or [result.pdf]]
+        index = 0
+        for source in sources:
+            if overlay is not None:  # all overlays first: the pages share one resource dictionary, copied on append
+                for page in source.pages:
+                    _overlay(page, overlay.pages[index], index)
+                    index += 1
+            with warnings.catch_warnings():  # named destinations and links are rebuilt below
+                warnings.filterwarnings("ignore", message="Copying pages from another Pdf")
+                out.pages.extend(source.pages)
         for ident, (page, x, y) in result.anchors.items():
             anchors.setdefault(ident, (offset + page, x, y))
         bookmarks.extend((level, label, offset + page, y) for level, label, page, y in result.bookmarks)
@@ -347,6 +336,7 @@ def _merge(book: Book, target: Path, report: Reporter, front: PartResult,
             chapter = book.chapters[book.id_chapter[note]] if note in book.id_chapter else None
             report.warn("pdf-layout", chapter.source if chapter else "book.yaml", None,
                         f"note '{note}' is on page {labels[page]}, not on the page of its call")
+        return sources[0]
 
     def blank(label: str) -> None:
         first = out.pages[0]
@@ -354,13 +344,12 @@ def _merge(book: Book, target: Path, report: Reporter, front: PartResult,
         folios.append(label)
         starts.append(PageStart(label, None))
 
-    front_pdf = open_pdf(front.pdf)
-    add(front, front_pdf, None, [_roman(i + 1) for i in range(front.pages)])
+    front_pdf = add(front, None, [_roman(i + 1) for i in range(front.pages)])
     if front.pages % 2:
         blank(_roman(front.pages + 1))
     body_start = len(out.pages)
     for position, (_name, result, furniture, start) in enumerate(body):
-        add(result, open_pdf(result.pdf), open_pdf(furniture), [str(start + i) for i in range(result.pages)])
+        add(result, open_pdf(furniture), [str(start + i) for i in range(result.pages)])
         if result.pages % 2 and position + 1 < len(body):
             blank(str(start + result.pages))
     if on_page:
