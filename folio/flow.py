@@ -27,14 +27,12 @@ images (whose layout keeps state across pages) is laid out whole.
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .hyphens import install as install_hyphen_limit
-from .layout import HIDE_MARGIN_BOXES, LogCollector, PartCache, PartJob, PartResult, _font_config, _flatten, _sheet, _sheets, layout_fixes
+from .layout import PartCache, PartJob, PartResult, _flatten, layout_fixes, setting
 
 CHUNK_PAGES = 8
 _NOTE = '<li class="note"'
@@ -216,19 +214,9 @@ def _lay_out(job: PartJob, fixes: list[str], old: PartResult | None = None, resu
     from weasyprint.layout import initialize_page_maker
     from weasyprint.layout.page import remake_page
 
-    from .writers.pdf import _fetcher_class
-
-    install_hyphen_limit()
-    font_config = _font_config()
-    refused: list[str] = []
-    fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
-    collector = LogCollector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
-    try:
-        sheets = _sheets(job, fetcher, font_config) + [_sheet(HIDE_MARGIN_BOXES, job.base_url, fetcher, font_config)]
-        if fixes:
-            sheets.append(weasyprint.CSS(string="\n".join(fixes), font_config=font_config))
+    with setting(job) as given:  # (a flow part has no furniture: its margin boxes are hidden)
+        font_config, fetcher = given.font_config, given.fetcher
+        sheets = given.sheets + ([weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else [])
         text = shrink(job.html, old, resume, until) if old is not None else job.html
         html = weasyprint.HTML(string=text, base_url=job.base_url, url_fetcher=fetcher)
         options = dict(DEFAULT_OPTIONS, stylesheets=sheets)
@@ -274,11 +262,8 @@ def _lay_out(job: PartJob, fixes: list[str], old: PartResult | None = None, resu
         result = _assemble(job, document, old, resume, met, states, fixes)
         result.flow["wanted"] = wanted
         result.flow["laid_out"] = [resume, index]  # the pages this layout made (the rest came from the last one)
-    finally:
-        logger.removeHandler(collector)
-    result.warnings = list(dict.fromkeys((old.warnings if old is not None else [])
-                                         + [m[:300] for m in collector.messages if "does not fetch" not in m]))
-    result.refused = list(dict.fromkeys((old.refused if old is not None else []) + refused))
+    result.warnings = list(dict.fromkeys((old.warnings if old is not None else []) + given.warnings()))
+    result.refused = list(dict.fromkeys((old.refused if old is not None else []) + given.refused))
     return result
 
 

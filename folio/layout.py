@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .hyphens import install as install_hyphen_limit
 from .paths import atomic_write
@@ -169,10 +170,24 @@ def lay_out(job: PartJob) -> PartResult:
         release_memory()
 
 
-def _lay_out(job: PartJob) -> PartResult:
-    import weasyprint
+@dataclass
+class Setting:
+    """What laying out a part needs, made once per part by `setting`."""
 
-    from .pagemap import page_starts
+    font_config: Any
+    fetcher: Any
+    sheets: list[Any]  # the job's style sheets, margin boxes hidden for a part without furniture
+    refused: list[str]  # URLs the fetcher refused
+    collector: LogCollector
+
+    def warnings(self) -> list[str]:
+        return [m[:300] for m in self.collector.messages if "does not fetch" not in m]
+
+
+@contextmanager
+def setting(job: PartJob) -> Iterator[Setting]:
+    """The hyphen limit installed, the worker's fonts, a fetcher that reads only the job's
+    folders, the parsed style sheets, and WeasyPrint's warnings collected meanwhile."""
     from .writers.pdf import _fetcher_class
 
     install_hyphen_limit()
@@ -186,16 +201,27 @@ def _lay_out(job: PartJob) -> PartResult:
         sheets = _sheets(job, fetcher, font_config)
         if not job.furniture:
             sheets.append(_sheet(HIDE_MARGIN_BOXES, job.base_url, fetcher, font_config))
+        yield Setting(font_config, fetcher, sheets, refused, collector)
+    finally:
+        logger.removeHandler(collector)
+
+
+def _lay_out(job: PartJob) -> PartResult:
+    import weasyprint
+
+    from .pagemap import page_starts
+
+    with setting(job) as given:
         fixes: list[str] = []
         for _attempt in range(8):
-            extra = [weasyprint.CSS(string="\n".join(fixes), font_config=font_config)] if fixes else []
-            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-                stylesheets=sheets + extra, font_config=font_config)
+            extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
+            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=given.fetcher).render(
+                stylesheets=given.sheets + extra, font_config=given.font_config)
             orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
             if not wanted:
                 break
             fixes += wanted
-        result = PartResult(job.key, b"", len(document.pages), refused=refused)
+        result = PartResult(job.key, b"", len(document.pages), refused=given.refused)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
         for index, page in enumerate(document.pages):
             height = page.height * 0.75
@@ -207,9 +233,7 @@ def _lay_out(job: PartJob) -> PartResult:
         result.orphans = orphans
         result.pdf = document.write_pdf(dpi=300, jpeg_quality=90, pdf_identifier=job.identifier or None,
                                         full_fonts=job.full_fonts, pdf_variant=job.pdf_variant)
-    finally:
-        logger.removeHandler(collector)
-    result.warnings = [m[:300] for m in collector.messages if "does not fetch" not in m]
+    result.warnings = given.warnings()
     return result
 
 

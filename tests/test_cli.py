@@ -196,17 +196,23 @@ def test_progress_is_reported_per_stage(make_book, tmp_path):
     assert calls[-1] == ("epub", 1, 1)
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (Linux /proc)."""
+def _processes(wanted) -> list[int]:
+    """The pids of the processes whose /proc stat fields (after the name: state, parent,
+    group, ...) satisfy `wanted` (Linux)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
+        if wanted(fields):
             found.append(int(stat.parent.name))
     return found
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    return _processes(lambda fields: int(fields[1]) == pid)
 
 
 def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path):
@@ -242,15 +248,7 @@ def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path):
 
 def _group_alive(group: int) -> list[int]:
     """The live (not zombie) processes of a process group."""
-    alive = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group and fields[0] != "Z":
-            alive.append(int(stat.parent.name))
-    return alive
+    return _processes(lambda fields: int(fields[2]) == group and fields[0] != "Z")
 
 
 def test_the_folio_command_exits_with_its_status_after_printing_everything(make_book, tmp_path):
