@@ -50,8 +50,13 @@ def slugify(title: str) -> str:
 
 
 def _import(*modules: str) -> None:
+    """Import modules ahead of their use (on a thread). One that fails is imported again
+    where it is used, and reports its error there."""
     for name in modules:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except Exception:
+            return
 
 
 def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None,
