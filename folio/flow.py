@@ -28,11 +28,12 @@ images (whose layout keeps state across pages) is laid out whole.
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .layout import PartCache, PartJob, PartResult, _flatten, layout_fixes, setting
+from .layout import PartCache, PartJob, PartResult, add_anchors_and_bookmarks, layout_fixes, setting
 
 CHUNK_PAGES = 8
 _NOTE = '<li class="note"'
@@ -103,11 +104,8 @@ def resume_plan(old: PartResult, html: str) -> tuple[int, str | None] | None:
     before = state["html"]
     if before == html:
         return None
-    first = next((i for i, (a, b) in enumerate(zip(before, html)) if a != b), min(len(before), len(html)))
-    same_end = 0
-    limit = min(len(before), len(html)) - first
-    while same_end < limit and before[-1 - same_end] == html[-1 - same_end]:
-        same_end += 1
+    first = _common(before, html, lambda a, n: a[:n])
+    same_end = _common(before[first:], html[first:], lambda a, n: a[len(a) - n:])
     note = html.rfind(_NOTE, 0, first + 1)
     if note < 0:
         return None
@@ -123,6 +121,19 @@ def resume_plan(old: PartResult, html: str) -> tuple[int, str | None] | None:
     if str(resume) not in state["states"]:
         return None
     return resume, _first_id(html, following[1]) if following[1] < len(html) else None
+
+
+def _common(a: str, b: str, part: Any) -> int:
+    """The length of the longest `part(a, n) == part(b, n)` (a common prefix or suffix),
+    found by halving: slices compare in C, characters one by one would not."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if part(a, middle) == part(b, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 _GROUP = '<section class="note-group">'
@@ -160,8 +171,6 @@ def _first_id(html: str, start: int) -> str | None:
     at = html.find(' id="', start)
     if at < 0:
         return None
-    from html import unescape
-
     return unescape(html[at + 5: html.index('"', at + 5)])
 
 
@@ -307,12 +316,7 @@ def _assemble(job: PartJob, document: Any, old: PartResult | None, resume: int, 
         result.anchors = {k: v for k, v in old.anchors.items() if v[0] < resume}
         result.bookmarks = [b for b in old.bookmarks if b[2] < resume]
         result.starts = old.starts[:resume]
-    for index, page in enumerate(document.pages):
-        height = page.height * 0.75
-        for anchor, (x, y, *_rest) in page.anchors.items():
-            result.anchors.setdefault(anchor, (resume + index, x * 0.75, height - y * 0.75))
-    for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
-        result.bookmarks.append((level, label, resume + page, result.page_height - y * 0.75))
+    add_anchors_and_bookmarks(result, document, resume)
     result.starts += [(s.part, s.offset) for s in new_starts]
     chunks = [_draw(job, document, document.pages[i:i + CHUNK_PAGES]) for i in range(0, new_pages, CHUNK_PAGES)]
     old_chunks = old.chunks if old is not None else []

@@ -223,18 +223,24 @@ def _lay_out(job: PartJob) -> PartResult:
             fixes += wanted
         result = PartResult(job.key, b"", len(document.pages), refused=given.refused)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
-        for index, page in enumerate(document.pages):
-            height = page.height * 0.75
-            for anchor, (x, y, *_rest) in page.anchors.items():
-                result.anchors.setdefault(anchor, (index, x * 0.75, height - y * 0.75))
-        for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
-            result.bookmarks.append((level, label, page, result.page_height - y * 0.75))
+        add_anchors_and_bookmarks(result, document)
         result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * len(document.pages))]
         result.orphans = orphans
         result.pdf = document.write_pdf(dpi=300, jpeg_quality=90, pdf_identifier=job.identifier or None,
                                         full_fonts=job.full_fonts, pdf_variant=job.pdf_variant)
     result.warnings = given.warnings()
     return result
+
+
+def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0) -> None:
+    """The ids and bookmarks of WeasyPrint's pages, whose first is page `first` of the part,
+    in points from the page's bottom left (as PDF places them); an id keeps its first place."""
+    for index, page in enumerate(document.pages):
+        height = page.height * 0.75
+        for anchor, (x, y, *_rest) in page.anchors.items():
+            result.anchors.setdefault(anchor, (first + index, x * 0.75, height - y * 0.75))
+    for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
+        result.bookmarks.append((level, label, first + page, result.page_height - y * 0.75))
 
 
 def layout_fixes(document: Any, fixes: list[str], footnotes: bool) -> tuple[list[tuple[str, int]], list[str]]:
