@@ -28,6 +28,7 @@ from typing import Any, Iterator
 
 from .hyphens import install as install_hyphen_limit
 from .paths import atomic_write
+from .speedups import install as install_speedups
 
 # Margin boxes with no content are not made at all (hidden ones would still be laid out)
 HIDE_MARGIN_BOXES = "@page { " + " ".join(
@@ -191,6 +192,7 @@ def setting(job: PartJob) -> Iterator[Setting]:
     from .writers.pdf import _fetcher_class
 
     install_hyphen_limit()
+    install_speedups()
     font_config = _font_config()
     refused: list[str] = []
     fetcher = _fetcher_class()([Path(r) for r in job.roots], refused)
@@ -332,8 +334,8 @@ def _lay_out_furniture(job: PartJob, start: int) -> bytes:
 
     from .writers.pdf import _fetcher_class
 
+    install_speedups()
     font_config = _font_config()
-
     fetcher = _fetcher_class()([Path(r) for r in job.roots], [])
     sheets = _sheets(job, fetcher, font_config)
     sheets.append(weasyprint.CSS(string=FURNITURE_CSS + f"@page :first {{ counter-set: page {start}; }}", font_config=font_config))

@@ -214,8 +214,10 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     if meanwhile is not None:
         meanwhile()
     from ..hyphens import install as install_hyphen_limit
+    from ..speedups import install as install_speedups
 
     install_hyphen_limit()
+    install_speedups()
     refused: list[str] = []
     roots = [book.root, DEFAULT_STYLES.parent]
     fetcher = _fetcher_class()(roots, refused)
