@@ -21,6 +21,11 @@ What each one saves is measured in docs/performance.md (session 5):
   and keeps each glyph's operand (id, offset, kerning) per font and size. Lines it
   does not handle (ellipses, bitmap and colour fonts, glyphs missing from the fonts,
   raised glyphs) are drawn by WeasyPrint's own function.
+- **Pango set-up shared.** Every text layout (several per line: WeasyPrint tries the
+  line, the next word, each hyphenation point; and again to draw it) made a Pango
+  context, a font description and a list of OpenType features from its style. The
+  context (per direction and language), the description and the features are now made
+  once per font configuration and reused; each layout still has its own attribute list.
 - **C array types parsed once.** WeasyPrint's font subsetting asks cffi for
   `hb_codepoint_t[N]` with a new N each time, and cffi parses each new type with
   pycparser; the open-ended array type is parsed once and sized by its argument.
@@ -56,6 +61,7 @@ def install() -> bool:
         _content_level()
         _array_types()
         _draw_text()
+        _layout_setup()
     _INSTALLED.append(ok)
     return ok
 
@@ -227,3 +233,87 @@ def _glyph_piece(stream: Any, pango_font: Any, font: Any, font_size: float, glyp
     if kerning:
         piece += f">{int(kerning)}<"
     return piece
+
+
+def _layout_setup() -> None:
+    from weasyprint.text import line_break
+    from weasyprint.text.constants import LST_TO_ISO, PANGO_DIRECTION
+    from weasyprint.text.ffi import FROM_UNITS, ffi, gobject, pango, unicode_to_char_p
+    from weasyprint.text.fonts import FontConfiguration, font_features, get_font_description
+
+    add_font_face = FontConfiguration.add_font_face
+    original = line_break.Layout.setup
+
+    def add_font_face_and_forget(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self.__dict__.pop("_folio_layout", None)  # new fonts: contexts made from now on see them
+        return add_font_face(self, *args, **kwargs)
+
+    def setup(self: Any, style: Any) -> None:
+        """WeasyPrint's Layout.setup, with the context, description and features kept."""
+        try:
+            _setup(self, style)
+        except TypeError:  # a style value that cannot be a key (not seen in WeasyPrint 70): the plain way
+            original(self, style)
+
+    def _setup(self: Any, style: Any) -> None:
+        self.style = style
+        self.first_line_direction = 0
+        font_config = style.font_config
+        contexts, descriptions, feature_lists = font_config.__dict__.setdefault("_folio_layout", ({}, {}, {}))
+
+        override = style["font_language_override"]
+        lang = LST_TO_ISO.get(override.lower(), override) if override != "normal" else (style["lang"] or None)
+        known = contexts.get((style["direction"], lang))
+        if known is None:
+            pango_context = ffi.gc(pango.pango_font_map_create_context(font_config.font_map), gobject.g_object_unref)
+            pango.pango_context_set_round_glyph_positions(pango_context, False)
+            pango.pango_context_set_base_dir(pango_context, PANGO_DIRECTION[style["direction"]])
+            if lang:
+                lang_p, _lang = unicode_to_char_p(lang)
+                language = pango.pango_language_from_string(lang_p)
+                pango.pango_context_set_language(pango_context, language)
+            else:
+                language = pango.pango_language_get_default()
+            known = contexts[style["direction"], lang] = (pango_context, language)
+        pango_context, self.language = known
+
+        assert not isinstance(style["font_family"], str), "font_family should be a list"
+        key = (tuple(style["font_family"]), style["font_style"], style["font_stretch"], style["font_weight"],
+               style["font_size"], style["font_variant_caps"], style["font_variation_settings"])
+        font_description = descriptions.get(key)
+        if font_description is None:
+            font_description = descriptions[key] = get_font_description(style)
+        self.layout = ffi.gc(pango.pango_layout_new(pango_context), gobject.g_object_unref)
+        pango.pango_layout_set_auto_dir(self.layout, False)
+        pango.pango_layout_set_font_description(self.layout, font_description)
+
+        if style["text_decoration_line"] != "none":
+            metrics = ffi.gc(pango.pango_context_get_metrics(pango_context, font_description, self.language),
+                             pango.pango_font_metrics_unref)
+            self.ascent = FROM_UNITS * pango.pango_font_metrics_get_ascent(metrics)
+            self.underline_position = FROM_UNITS * pango.pango_font_metrics_get_underline_position(metrics)
+            self.strikethrough_position = FROM_UNITS * pango.pango_font_metrics_get_strikethrough_position(metrics)
+            self.underline_thickness = FROM_UNITS * pango.pango_font_metrics_get_underline_thickness(metrics)
+            self.strikethrough_thickness = FROM_UNITS * pango.pango_font_metrics_get_strikethrough_thickness(metrics)
+        else:
+            self.ascent = None
+            self.underline_position = None
+            self.strikethrough_position = None
+
+        values = (style["font_kerning"], style["font_variant_ligatures"], style["font_variant_position"],
+                  style["font_variant_caps"], style["font_variant_numeric"], style["font_variant_alternates"],
+                  style["font_variant_east_asian"], style["font_feature_settings"])
+        features = feature_lists.get(values)
+        if features is None:
+            chosen = font_features(*values)
+            features = feature_lists[values] = ",".join(f"{k} {v}" for k, v in chosen.items()).encode() if chosen else b""
+        if features:
+            attr = font_config.font_features.get(features)
+            if attr is None:
+                attr = font_config.font_features[features] = pango.pango_attr_font_features_new(features)
+            attr_list = pango.pango_attr_list_new()
+            pango.pango_attr_list_insert(attr_list, attr)
+            pango.pango_layout_set_attributes(self.layout, attr_list)
+
+    FontConfiguration.add_font_face = add_font_face_and_forget
+    line_break.Layout.setup = setup

@@ -51,6 +51,7 @@ from ..pagemap import PageStart
 from ..paths import atomic_write
 from ..profiles import Profile, page_geometry
 from ..render import DEFAULT_STYLES, render_template, theme_environment, theme_styles
+from ..speedups import enabled as speedups_enabled
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _HREF = re.compile(r'href="#([^"]+)"')
@@ -147,7 +148,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = [str(book.root), str(DEFAULT_STYLES.parent)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
-    common = "\n".join([__version__, version("weasyprint"), json.dumps(css), _files_key(fonts), book.config.notes])
+    common = "\n".join([__version__, version("weasyprint"), f"speedups {speedups_enabled()}", json.dumps(css), _files_key(fonts), book.config.notes])
     store = PartCache(cache)
     identifier = _identifier(book)
 
