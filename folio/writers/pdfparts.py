@@ -77,7 +77,7 @@ def pool() -> ProcessPoolExecutor:
     """The layout workers: one per core, forked from a server that has WeasyPrint loaded."""
     if not _POOL:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint", "folio.layout"])  # imported once, not by each worker
+        context.set_forkserver_preload(["weasyprint", "folio.layout", "folio.warm"])  # imported once, not by each worker
         _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,
                                          initializer=watch_build, initargs=(os.getpid(),)))
     assert _POOL[0] is not None
