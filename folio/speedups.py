@@ -165,10 +165,10 @@ def _draw_text() -> None:
                 stream.set_font_size(font.hash, font_size)
                 pieces = _pieces(font, font_size)
             count = glyph_string.num_glyphs
-            values = memoryview(ffi.buffer(glyph_string.glyphs, 20 * count)).cast("i")
+            values = memoryview(ffi.buffer(glyph_string.glyphs, 4 * fields * count)).cast("i")
             string += "<"
             for index in range(count):
-                at = 5 * index
+                at = fields * index
                 key = (values[at], values[at + 1], values[at + 2], values[at + 3])
                 piece = pieces.get(key)
                 if piece is None:
