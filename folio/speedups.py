@@ -26,6 +26,12 @@ What each one saves is measured in docs/performance.md (session 5):
   context, a font description and a list of OpenType features from its style. The
   context (per direction and language), the description and the features are now made
   once per font configuration and reused; each layout still has its own attribute list.
+- **Lines drawn from the layout they were laid out with.** To draw a line, WeasyPrint
+  made and shaped its Pango layout again, with the justification as letter spacing on
+  every space. The laid-out layout is kept instead, and the justified line's runs are
+  worked out from it as Pango 1.50 would make them (`_justified_runs`); a line where
+  they might differ (kerning across a space, font fallback, right-to-left text, ...) is
+  made anew as before.
 - **C array types parsed once.** WeasyPrint's font subsetting asks cffi for
   `hb_codepoint_t[N]` with a new N each time, and cffi parses each new type with
   pycparser; the open-ended array type is parsed once and sized by its argument.
@@ -135,50 +141,73 @@ def _draw_text() -> None:
     if fields != 5 or ffi.sizeof("PangoGlyphInfo") % 4 or pango.pango_version() < 14802:
         return
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
+    # the justified runs are worked out as Pango 1.50 makes them (pango-layout.c): elsewhere, made anew
+    reactivate = _kept_layouts() if 15000 <= pango.pango_version() < 15100 else None
 
-    def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any) -> list:
-        if (text_overflow == "ellipsis" or block_ellipsis != "none" or not textbox.text.strip()
-                or textbox.style["font_size"] < 1e-6):
-            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
-        operators, mark, current_font = stream.stream, len(stream.stream), stream._current_font
-        pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+    def runs(textbox: Any) -> Any:
+        """The line's runs as Pango made them: (glyph item, font, glyphs as integers, glyph
+        count, first glyph, end, None)."""
         first_line, _index = textbox.pango_layout.get_first_line()
-        stream.set_text_matrix(*matrix.values)
-        previous_pango_font = None
-        string = ""
         run = first_line.runs[0]
         while run != ffi.NULL:
             glyph_item = run.data
             run = run.next
-            glyph_string = glyph_item.glyphs
-            pango_font = glyph_item.item.analysis.font
+            count = glyph_item.glyphs.num_glyphs
+            values = memoryview(ffi.buffer(glyph_item.glyphs.glyphs, 4 * fields * count)).cast("i")
+            yield glyph_item, glyph_item.item.analysis.font, values, count, 0, count, None
+
+    def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any) -> list:
+        layout = textbox.pango_layout
+        lazy = layout.__dict__.pop("_folio_lazy", False)
+        if (text_overflow == "ellipsis" or block_ellipsis != "none" or not textbox.text.strip()
+                or textbox.style["font_size"] < 1e-6):
+            if lazy:
+                reactivate(layout, textbox.style)
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        segments = _justified_runs(stream, layout, textbox.style, fields) if lazy else None
+        from_kept = segments is not None
+        if segments is None:
+            if lazy:  # the kept layout cannot stand for the justified one: make that
+                reactivate(layout, textbox.style)
+            pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+            segments = runs(textbox)
+        operators, mark, current_font = stream.stream, len(stream.stream), stream._current_font
+
+        def fall_back() -> list:
+            del operators[mark:]
+            stream._current_font = current_font
+            if from_kept:
+                reactivate(layout, textbox.style)
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+
+        stream.set_text_matrix(*matrix.values)
+        previous_pango_font = None
+        string = ""
+        for glyph_item, pango_font, values, count, first, end, override in segments:
             if pango_font != previous_pango_font:
                 previous_pango_font = pango_font
                 font, font_size = stream.add_font(pango_font)
                 if font.svg or font.png or font.colr or font.bitmap:  # WeasyPrint's own drawing, from the start
-                    del operators[mark:]
-                    stream._current_font = current_font
-                    return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+                    return fall_back()
                 if string:
                     stream.show_text(string)
                 string = ""
                 stream.set_font_size(font.hash, font_size)
                 pieces = _pieces(font, font_size)
-            count = glyph_string.num_glyphs
-            values = memoryview(ffi.buffer(glyph_string.glyphs, 4 * fields * count)).cast("i")
             string += "<"
-            for index in range(count):
+            for index in range(first, end):
                 at = fields * index
-                key = (values[at], values[at + 1], values[at + 2], values[at + 3])
+                if override is None:
+                    key = (values[at], values[at + 1], values[at + 2], values[at + 3])
+                else:
+                    key = (values[at], override[0], override[1], values[at + 3])
                 piece = pieces.get(key)
                 if piece is None:
                     glyph_id, width, x_offset, y_offset = key
                     if glyph_id == empty:
                         piece = f">{-width / font_size}<"
                     elif glyph_id < 0 or glyph_id & unknown or y_offset:  # missing or raised glyphs
-                        del operators[mark:]
-                        stream._current_font = current_font
-                        return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+                        return fall_back()
                     else:
                         if glyph_id not in font.to_unicode:
                             _map_glyph(font, glyph_id, glyph_item, index, count, textbox)
@@ -193,6 +222,178 @@ def _draw_text() -> None:
         return []
 
     text.draw_first_line = draw_first_line
+
+
+_SEPARATORS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_SPACES = re.compile(b" |\xc2\xa0")  # what WeasyPrint's Layout.set_text spaces out
+
+
+def _kept_layouts() -> Any:
+    """Keep the Pango layout a line was laid out with, for drawing it; returns WeasyPrint's
+    own `Layout.reactivate`, which makes the line's layout anew.
+
+    WeasyPrint lets go of a line's Pango layout once the line is laid out, and to draw the
+    line makes and shapes a new one with the justification: every space of the line gets
+    its share of the extra width as Pango letter spacing, which splits the line into one
+    run per word and space. Shaping is the dearest thing WeasyPrint asks of Pango. So the
+    laid-out layout (shaped, without justification) is kept on the `Layout` object by
+    `deactivate`, passed on to the layout `add_word_spacing` makes for a justified text
+    box, and `reactivate` hands it to `draw_first_line` instead of making a new one.
+    `_justified_runs` then gives the runs Pango would have made, or None, and the line is
+    made and drawn WeasyPrint's way."""
+    from weasyprint.formatting_structure.boxes import TextBox
+    from weasyprint.layout import inline
+    from weasyprint.text import line_break
+
+    layout_class = line_break.Layout
+    set_text, deactivate, reactivate = layout_class.set_text, layout_class.deactivate, layout_class.reactivate
+    add_word_spacing = inline.add_word_spacing
+
+    def set_text_(self: Any, text: str, justify: bool = False) -> None:
+        self._folio_plain = not justify
+        set_text(self, text, justify)
+
+    def deactivate_(self: Any) -> None:
+        if self.__dict__.pop("_folio_plain", False) and "layout" in self.__dict__:
+            self._folio_kept = (self.layout, self.language, self.text, self.style)
+        else:
+            self.__dict__.pop("_folio_kept", None)
+        deactivate(self)
+
+    def reactivate_(self: Any, style: Any) -> None:
+        kept = self.__dict__.pop("_folio_kept", None)
+        if kept is not None and kept[3] is style and kept[2] == self.text:
+            self.layout, self.language, self.style = kept[0], kept[1], style
+            self.first_line_direction = 0
+            self._folio_lazy = True  # draw_first_line makes the real one if it needs it
+            return
+        reactivate(self, style)
+
+    def add_word_spacing_(context: Any, box: Any, justification_spacing: float, x_advance: float) -> float:
+        before = box.pango_layout if isinstance(box, TextBox) else None
+        x_advance = add_word_spacing(context, box, justification_spacing, x_advance)
+        if before is not None and box.pango_layout is not before:
+            kept = before.__dict__.get("_folio_kept")
+            if kept is not None and kept[2] == box.pango_layout.text:
+                box.pango_layout._folio_kept = kept
+        return x_advance
+
+    layout_class.set_text = set_text_
+    layout_class.deactivate = deactivate_
+    layout_class.reactivate = reactivate_
+    inline.add_word_spacing = add_word_spacing_
+    return reactivate
+
+
+def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list | None:
+    """The runs of a line as WeasyPrint's justified layout would have them, from the layout
+    the line was laid out with (`_kept_layouts`), in `draw_first_line`'s form; None when
+    they could differ.
+
+    Pango 1.50 (pango-layout.c) makes each spaced-out space an item of its own: it is
+    shaped alone, its advance grows by its spacing s, its offset by half of it (`left`),
+    and the line's first run loses `left` and the last one `s - left`. The words between
+    are shaped alone too, which gives the glyphs of the whole line unless the font kerns
+    or substitutes across a space. Kerning across a space changes the advance of the
+    glyph before it or of the space, or moves the glyph after it: a line where one of
+    these is not where the font alone puts it (the advance of the glyph after a space
+    is its kerning with the next letter of its word), or whose font is not the font
+    Pango gives a lone space, is refused, as are lines with more than one run, right-to-left text, tabs, paragraph
+    separators, adjacent spaces, and styles with letter or word spacing of their own."""
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
+    from weasyprint.text.fonts import get_pango_font_key
+
+    text = layout.text
+    if (style["direction"] != "ltr" or style["word_spacing"] or style["letter_spacing"] not in ("normal", 0)
+            or style["overflow_wrap"] in ("anywhere", "break-word") or _SEPARATORS.search(text)):
+        return None
+    kept = layout.layout
+    if pango.pango_layout_get_line_readonly(kept, 1) != ffi.NULL:
+        return None
+    node = pango.pango_layout_get_line_readonly(kept, 0).runs
+    if node == ffi.NULL or node.next != ffi.NULL:
+        return None
+    glyph_item = node.data
+    item = glyph_item.item
+    utf8 = text.encode()
+    if item.offset != 0 or item.length != len(utf8) or item.analysis.level % 2:
+        return None
+    pango_font = item.analysis.font
+    count = glyph_item.glyphs.num_glyphs
+    values = memoryview(ffi.buffer(glyph_item.glyphs.glyphs, 4 * fields * count)).cast("i")
+    word_spacing = style["word_spacing"] + layout.justification_spacing
+    spaces = [(m.start(), m.end()) for m in _SPACES.finditer(utf8)] if word_spacing else []
+    if not spaces:  # no letter spacing: the justified layout is this one
+        return [(glyph_item, pango_font, values, count, 0, count, None)]
+    if get_pango_font_key(pango_font)[0] != _space_font(style):
+        return None
+    font, _size = stream.add_font(pango_font)
+    advances = font.__dict__.setdefault("_folio_advances", {})
+
+    def plain(index: int, advance: bool = True) -> bool:
+        """The glyph is where the font alone puts it: no offset, and (with `advance`) no kerning."""
+        if not 0 <= index < count:
+            return True
+        at = fields * index
+        glyph = values[at]
+        if values[at + 2] or values[at + 3] or glyph < 0 or glyph >= pango.PANGO_GLYPH_EMPTY:
+            return False
+        if not advance:
+            return True
+        if glyph not in advances:
+            pango.pango_font_get_glyph_extents(pango_font, glyph, ffi.NULL, stream.logical_rect)
+            advances[glyph] = stream.logical_rect.width
+        return values[at + 1] == advances[glyph]
+
+    clusters = memoryview(ffi.buffer(glyph_item.glyphs.log_clusters, 4 * count)).cast("i").tolist()
+    first_glyph = dict(zip(reversed(clusters), range(count - 1, -1, -1)))
+    spacing = int(word_spacing * TO_UNITS + 0)  # as Layout.set_text computes it (letter spacing 0)
+    segments, start, previous_end = [], 0, -1
+    for begin, end in spaces:
+        index = first_glyph.get(begin)
+        if (index is None or begin == previous_end or (clusters[index + 1] if index + 1 < count else len(utf8)) != end
+                or not (plain(index - 1) and plain(index) and plain(index + 1, advance=False))):
+            return None
+        previous_end = end
+        share = spacing * (2 if begin in (0, len(utf8) - 1) else 1)  # WeasyPrint doubles it at the ends
+        left = _half(share)
+        width, x_offset = values[fields * index + 1] + share, left
+        if index == 0:  # the line's first run
+            width, x_offset = width - left, x_offset - left
+        if index == count - 1:  # its last run
+            width -= share - left
+        if width <= 0:
+            return None
+        if index > start:
+            segments.append((glyph_item, pango_font, values, count, start, index, None))
+        segments.append((glyph_item, pango_font, values, count, index, index + 1, (width, x_offset)))
+        start = index + 1
+    if start < count:
+        segments.append((glyph_item, pango_font, values, count, start, count, None))
+    return segments
+
+
+def _half(spacing: int) -> int:
+    """Pango's `distribute_letter_spacing`: the left share of a letter spacing, in Pango units."""
+    left = abs(spacing) // 2 * (1 if spacing >= 0 else -1)  # C division
+    if (spacing & 1023) == 0:  # a whole number of points: rounded (PANGO_UNITS_ROUND)
+        left = (left + 512) & ~1023
+    return left
+
+
+def _space_font(style: Any) -> Any:
+    """The key (`get_pango_font_key`) of the font Pango gives a space alone in this style."""
+    from weasyprint.text.fonts import get_pango_font_key
+    from weasyprint.text.line_break import Layout, _font_style_cache_key
+
+    known = style.font_config.__dict__.setdefault("_folio_space_fonts", {})
+    key = _font_style_cache_key(style, include_size=True)
+    if key not in known:
+        probe = Layout(style)
+        probe.set_text(" ")
+        line, _index = probe.get_first_line()
+        known[key] = get_pango_font_key(line.runs[0].data.item.analysis.font)[0]
+    return known[key]
 
 
 def _pieces(font: Any, font_size: float) -> dict:

@@ -86,3 +86,44 @@ def test_same_pages_with_and_without_speedups(tmp_path, name, profile):
         assert len(a.pages) == len(b.pages) > 0
         for number, (left, right) in enumerate(zip(_decoded(a), _decoded(b)), 1):
             assert left == right, f"page {number} differs"
+
+
+def test_justified_lines_are_drawn_from_their_layout(monkeypatch):
+    """Lines of justified text are drawn from the Pango layout they were laid out with (not
+    shaped a second time); a line that falls back to another font for a character is
+    refused and drawn WeasyPrint's way (test_same_pages... checks such lines are the same)."""
+    import weasyprint
+    from weasyprint.text.ffi import pango
+    from weasyprint.text.fonts import FontConfiguration
+
+    from folio import speedups
+    from folio.render import DEFAULT_STYLES
+
+    if not 15000 <= pango.pango_version() < 15100:
+        pytest.skip("the justified runs are worked out for Pango 1.50 only")
+    assert speedups.install()
+    outcomes: list[bool] = []
+
+    def counted(*args):
+        runs = real(*args)
+        outcomes.append(runs is not None)
+        return runs
+
+    real = speedups._justified_runs
+    monkeypatch.setattr(speedups, "_justified_runs", counted)
+    gentium = (DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf").as_uri()
+
+    def drawn(text: str) -> list[bool]:
+        """Whether each line of a justified paragraph was drawn from its kept layout."""
+        outcomes.clear()
+        fonts = FontConfiguration()
+        sheet = weasyprint.CSS(string=f'@font-face {{ font-family: "Gentium Book Plus"; src: url({gentium}); }}', font_config=fonts)
+        html = f'<p style="text-align: justify; font-family: Gentium Book Plus; width: 12cm">{text}</p>'
+        assert weasyprint.HTML(string=html).write_pdf(stylesheets=[sheet], font_config=fonts).startswith(b"%PDF")
+        return list(outcomes)
+
+    plain = drawn("Plain justified text runs on long enough to fill several lines of the measure. " * 12)
+    assert len(plain) >= 8 and all(plain)
+    # U+2200 is not in Gentium: every line with one has a run in another font
+    fallback = drawn("For every \u2200 word the font has no glyph for, another font is found. " * 12)
+    assert len(fallback) >= 8 and sum(not kept for kept in fallback) >= len(fallback) - 2
