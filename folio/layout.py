@@ -79,6 +79,10 @@ class PartCache:
     def __init__(self, folder: Path | None):
         self.folder = folder
 
+    def has(self, key: str) -> bool:
+        """Whether the cache has an entry for `key` (`get` may still find it unreadable)."""
+        return self.folder is not None and (self.folder / f"{key}.json").is_file()
+
     def get(self, key: str | None) -> PartResult | None:
         if self.folder is None or key is None:
             return None

@@ -298,10 +298,10 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     glyph before it or of the space, or moves the glyph after it: a line where one of
     these is not where the font alone puts it (the advance of the glyph after a space
     is its kerning with the next letter of its word), or whose font is not the font
-    Pango gives a lone space, is refused, as are lines with more than one run, right-to-left text, tabs, paragraph
-    separators, adjacent spaces, and styles with letter or word spacing of their own."""
+    Pango gives a lone space, is refused, as are lines with more than one run,
+    right-to-left text, tabs, paragraph separators, adjacent spaces, and styles with
+    letter or word spacing of their own."""
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
-    from weasyprint.text.fonts import get_pango_font_key
 
     text = layout.text
     if (style["direction"] != "ltr" or style["word_spacing"] or style["letter_spacing"] not in ("normal", 0)
@@ -316,7 +316,8 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     glyph_item = node.data
     item = glyph_item.item
     utf8 = text.encode()
-    if item.offset != 0 or item.length != len(utf8) or item.analysis.level % 2:
+    size = len(utf8)
+    if item.offset != 0 or item.length != size or item.analysis.level % 2:
         return None
     pango_font = item.analysis.font
     count = glyph_item.glyphs.num_glyphs
@@ -325,39 +326,29 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     spaces = [(m.start(), m.end()) for m in _SPACES.finditer(utf8)] if word_spacing else []
     if not spaces:  # no letter spacing: the justified layout is this one
         return [(glyph_item, pango_font, values, count, 0, count, None)]
-    if get_pango_font_key(pango_font)[0] != _space_font(style):
+    if pango_font != _space_font(style):
         return None
-    font, _size = stream.add_font(pango_font)
-    advances = font.__dict__.setdefault("_folio_advances", {})
-
-    def plain(index: int, advance: bool = True) -> bool:
-        """The glyph is where the font alone puts it: no offset, and (with `advance`) no kerning."""
-        if not 0 <= index < count:
-            return True
-        at = fields * index
-        glyph = values[at]
-        if values[at + 2] or values[at + 3] or glyph < 0 or glyph >= pango.PANGO_GLYPH_EMPTY:
-            return False
-        if not advance:
-            return True
-        if glyph not in advances:
-            pango.pango_font_get_glyph_extents(pango_font, glyph, ffi.NULL, stream.logical_rect)
-            advances[glyph] = stream.logical_rect.width
-        return values[at + 1] == advances[glyph]
-
+    advances = _advances(stream, pango_font)
+    glyphs = values.tolist()
     clusters = memoryview(ffi.buffer(glyph_item.glyphs.log_clusters, 4 * count)).cast("i").tolist()
     first_glyph = dict(zip(reversed(clusters), range(count - 1, -1, -1)))
     spacing = int(word_spacing * TO_UNITS + 0)  # as Layout.set_text computes it (letter spacing 0)
     segments, start, previous_end = [], 0, -1
     for begin, end in spaces:
         index = first_glyph.get(begin)
-        if (index is None or begin == previous_end or (clusters[index + 1] if index + 1 < count else len(utf8)) != end
-                or not (plain(index - 1) and plain(index) and plain(index + 1, advance=False))):
-            return None
+        if index is None or begin == previous_end or (clusters[index + 1] if index + 1 < count else size) != end:
+            return None  # two spaces in a row, or a space that is not a glyph of its own
         previous_end = end
-        share = spacing * (2 if begin in (0, len(utf8) - 1) else 1)  # WeasyPrint doubles it at the ends
+        at = fields * index
+        # the space and the glyph before it at their own advances, the space and the glyph after it not moved
+        if (glyphs[at + 2] or glyphs[at + 3] or glyphs[at + 1] != advances(glyphs[at])
+                or (index and (glyphs[at - fields + 2] or glyphs[at - fields + 3]
+                               or glyphs[at - fields + 1] != advances(glyphs[at - fields])))
+                or (index + 1 < count and (glyphs[at + fields + 2] or glyphs[at + fields + 3]))):
+            return None
+        share = spacing * (2 if begin in (0, size - 1) else 1)  # WeasyPrint doubles it at the ends
         left = _half(share)
-        width, x_offset = values[fields * index + 1] + share, left
+        width, x_offset = glyphs[at + 1] + share, left
         if index == 0:  # the line's first run
             width, x_offset = width - left, x_offset - left
         if index == count - 1:  # its last run
@@ -373,6 +364,28 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     return segments
 
 
+def _advances(stream: Any, pango_font: Any) -> Any:
+    """A function giving a glyph's advance in `pango_font` alone, in Pango units (-1 for a
+    glyph that is not one of the font's); advances are kept per font description and size."""
+    from weasyprint.text.ffi import ffi, pango
+
+    font, _size = stream.add_font(pango_font)
+    cache: dict[int, int] = font.__dict__.setdefault("_folio_advances", {})
+
+    def advance(glyph: int) -> int:
+        width = cache.get(glyph)
+        if width is None:
+            if 0 <= glyph < pango.PANGO_GLYPH_EMPTY:
+                pango.pango_font_get_glyph_extents(pango_font, glyph, ffi.NULL, stream.logical_rect)
+                width = stream.logical_rect.width
+            else:
+                width = -1
+            cache[glyph] = width
+        return width
+
+    return advance
+
+
 def _half(spacing: int) -> int:
     """Pango's `distribute_letter_spacing`: the left share of a letter spacing, in Pango units."""
     left = abs(spacing) // 2 * (1 if spacing >= 0 else -1)  # C division
@@ -382,18 +395,21 @@ def _half(spacing: int) -> int:
 
 
 def _space_font(style: Any) -> Any:
-    """The key (`get_pango_font_key`) of the font Pango gives a space alone in this style."""
-    from weasyprint.text.fonts import get_pango_font_key
+    """The font Pango gives a space alone in this style. The probe layout is kept with it,
+    so the font stays alive and no other font can take its address."""
     from weasyprint.text.line_break import Layout, _font_style_cache_key
 
-    known = style.font_config.__dict__.setdefault("_folio_space_fonts", {})
-    key = _font_style_cache_key(style, include_size=True)
-    if key not in known:
-        probe = Layout(style)
-        probe.set_text(" ")
-        line, _index = probe.get_first_line()
-        known[key] = get_pango_font_key(line.runs[0].data.item.analysis.font)[0]
-    return known[key]
+    found = style.__dict__.get("_folio_space_font")
+    if found is None:
+        known = style.font_config.__dict__.setdefault("_folio_space_fonts", {})
+        key = _font_style_cache_key(style, include_size=True)
+        if key not in known:
+            probe = Layout(style)
+            probe.set_text(" ")
+            line, _index = probe.get_first_line()
+            known[key] = (line.runs[0].data.item.analysis.font, probe)
+        found = style._folio_space_font = known[key][0]
+    return found
 
 
 def _pieces(font: Any, font_size: float) -> dict:

@@ -28,6 +28,7 @@ are laid out again, from the last layout's state (cache/pdf/latest-notes names i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -88,12 +89,21 @@ def warm_up() -> None:
     """Start the workers while the book is read. In a thread: starting the forkserver waits
     for it to import WeasyPrint (half a second), which the reading need not wait for."""
     def start() -> None:
+        weasyprint_version()  # (0.1 s of reading package metadata, off the build's path)
         for _ in range(os.cpu_count() or 1):
             submit(int)
 
     if not _WARMING and not _POOL:
         _WARMING.append(threading.Thread(target=start, daemon=True))
         _WARMING[0].start()
+
+
+@functools.lru_cache(maxsize=1)
+def weasyprint_version() -> str:
+    """The installed WeasyPrint's version (part of every part's cache key)."""
+    from importlib.metadata import version
+
+    return version("weasyprint")
 
 
 def shutdown() -> None:
@@ -136,8 +146,6 @@ def _files_key(paths: list[Path]) -> str:
 
 def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
                 on_page: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> Any:
-    from importlib.metadata import version
-
     from .pdf import _identifier, print_context, print_html
 
     env = theme_environment(book.root)
@@ -148,7 +156,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = [str(book.root), str(DEFAULT_STYLES.parent)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
-    common = "\n".join([__version__, version("weasyprint"), f"speedups {speedups_enabled()}", json.dumps(css), _files_key(fonts), book.config.notes])
+    common = "\n".join([__version__, weasyprint_version(), f"speedups {speedups_enabled()}", json.dumps(css), _files_key(fonts), book.config.notes])
     store = PartCache(cache)
     identifier = _identifier(book)
 
@@ -217,10 +225,12 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
             else:
                 furniture_futures[furniture_job_.key] = submit(lay_out_furniture, furniture_job_, start)
 
-    def run(jobs: dict[str, PartJob]) -> None:
-        """Lay out the jobs not in the cache, largest first, on the workers."""
-        futures: dict[Future, str] = {}
+    def run(jobs: dict[str, PartJob], early: dict[Future, str]) -> None:
+        """Lay out the jobs not in the cache, largest first, on the workers (besides `early`'s)."""
+        futures = dict(early)
         for name in sorted(jobs, key=lambda n: -len(jobs[n].html)):
+            if name in early.values():
+                continue
             cached = store.get(jobs[name].key)
             if cached is not None:
                 results[name] = cached
@@ -242,14 +252,38 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
             if on_page:
                 on_page(done_pages)
 
+    def first_jobs() -> tuple[dict[str, PartJob], dict[Future, str]]:
+        """Every body part's job, made in the order of the parts most likely edited: the chapter
+        whose file changed last, the notes, then the other chapters, newest first. The first
+        parts not in the cache go to the workers as soon as their job is made, one per worker,
+        while the other jobs are made (a fifth of a second on the large book, then 0.3 s)."""
+        sources = {c.id: book.root / c.source for c in book.chapters}
+
+        def changed(name: str) -> float:
+            try:
+                return sources[name].stat().st_mtime if name in sources else 0.0
+            except OSError:
+                return 0.0
+
+        order = sorted((n for n in names if n != "notes"), key=changed, reverse=True)
+        order[1:1] = ["notes"] if "notes" in names else []
+        made: dict[str, PartJob] = {}
+        early: dict[Future, str] = {}
+        for name in order:
+            made[name] = job(name, {}, False)
+            if len(early) < (os.cpu_count() or 1) and not store.has(made[name].key):
+                early[submit(lay_out, made[name])] = name
+        return {name: made[name] for name in names}, early
+
     # 1-2: the body parts, then their first pages; page references to other parts need their
     # folios, so parts holding one are laid out again once the folios are known.
     known: dict[str, str] = {}
     results: dict[str, PartResult] = {}
     waiting = [meanwhile] if meanwhile is not None else []
-    jobs = {name: job(name, known, False) for name in names}
+    jobs, early = first_jobs()
     for attempt in range(3):
-        run({n: j for n, j in jobs.items() if n not in results})
+        run({n: j for n, j in jobs.items() if n not in results}, early)
+        early = {}
         starts = first_pages()
         known = {ident: str(starts[name] + page) for name in names for ident, (page, _x, _y) in results[name].anchors.items()}
         stale = [n for n in names if any(known.get(unescape(m[1]), "0") != m[2] for m in _PAGE_VALUE.finditer(jobs[n].html))]
