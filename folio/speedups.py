@@ -32,6 +32,9 @@ What each one saves is measured in docs/performance.md (session 5):
   worked out from it as Pango 1.50 would make them (`_justified_runs`); a line where
   they might differ (kerning across a space, font fallback, right-to-left text, ...) is
   made anew as before.
+- **No try at a next word that cannot fit.** After Pango breaks a line, WeasyPrint
+  lays the line out again with the next word added, in case Pango broke too early;
+  when the two lines' widths show the word is half an em too wide, the try is skipped.
 - **C array types parsed once.** WeasyPrint's font subsetting asks cffi for
   `hb_codepoint_t[N]` with a new N each time, and cffi parses each new type with
   pycparser; the open-ended array type is parsed once and sized by its argument.
@@ -68,6 +71,7 @@ def install() -> bool:
         _array_types()
         _draw_text()
         _layout_setup()
+        _next_word()
     _INSTALLED.append(ok)
     return ok
 
@@ -410,6 +414,69 @@ def _space_font(style: Any) -> Any:
             known[key] = (line.runs[0].data.item.analysis.font, probe)
         found = style._folio_space_font = known[key][0]
     return found
+
+
+def _next_word() -> None:
+    """Skip WeasyPrint's try at the next word when the line cannot hold it.
+
+    After Pango breaks a line, WeasyPrint's `split_first_line` lays out the line's text
+    with the next word added, in case Pango broke too early (its step 3): a second shaping
+    of most lines of a paragraph, and almost always in vain. When the line's width plus
+    the next word's, as Pango shaped them on the two lines, is more than half an em past
+    the measure, the line with the word cannot fit: it also holds the space before the
+    word (left out of the sum), and kerning at the three places the two lines differ
+    (either side of that space, the word's end) moves it by far less. So the layout keeps
+    its text and the try gives Pango's own first line and break, which are what the try
+    ends with when the word does not fit. The call is recognised by its place
+    in WeasyPrint 70's source, checked when this is installed."""
+    import inspect
+    import sys
+
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+    function = line_break.split_first_line
+    lines, first = inspect.getsourcelines(function)
+    at = [first + n for n, line in enumerate(lines) if line.strip() == "layout.set_text(new_first_line_text)"]
+    if len(at) != 1 or lines[at[0] - first + 1].strip() != "first_line, resume_index = layout.get_first_line()":
+        return
+    code, line_number = function.__code__, at[0]
+    layout_class = line_break.Layout
+    set_text = layout_class.set_text
+
+    def set_text_(self: Any, text: str, justify: bool = False) -> None:
+        caller = sys._getframe(1)
+        if caller.f_code is code and caller.f_lineno == line_number and _word_cannot_fit(self, caller.f_locals):
+            return  # the get_first_line that follows gives Pango's first line and break, as they are
+        set_text(self, text, justify)
+
+    def _word_cannot_fit(layout: Any, names: dict) -> bool:
+        """The first line (`first_line_width`) and the next word, as they are on the layout's
+        second line (from `resume_index`), are more than half an em wider than `max_width`. Only
+        when the first line has text: otherwise the try is for the first word alone."""
+        if not names.get("first_line_text") or names.get("resume_index") is None:
+            return False
+        end = names["resume_index"] + len(names["next_word"].encode())
+        line = pango.pango_layout_get_line_readonly(layout.layout, 1)
+        if line == ffi.NULL:
+            return False
+        width, run = 0, line.runs
+        while run != ffi.NULL:
+            glyph_item = run.data
+            run = run.next
+            if glyph_item.item.analysis.level % 2:
+                return False  # right to left: the word is not at the start of the run
+            offset, glyphs = glyph_item.item.offset, glyph_item.glyphs
+            for index in range(glyphs.num_glyphs):
+                if offset + glyphs.log_clusters[index] >= end:
+                    break
+                width += glyphs.glyphs[index].geometry.width
+            else:
+                continue
+            break
+        return names["first_line_width"] + width * FROM_UNITS > names["max_width"] + names["style"]["font_size"] / 2
+
+    layout_class.set_text = set_text_
 
 
 def _pieces(font: Any, font_size: float) -> dict:
