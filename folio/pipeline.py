@@ -120,7 +120,7 @@ def build(
     if "pdf" in formats and profile in (None, "print") and inspect is None:
         from .writers.pdfparts import warm_up
 
-        warm_up()  # the layout workers start while the chapters are read
+        warm_up(root)  # the layout workers start while the chapters are read
     writers = {"pdf": ("folio.writers.pdf",), "epub": ("folio.writers.epub", "ebooklib.epub"), "html": ("folio.writers.html",)}
     book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]))
     timings["read"] = time.perf_counter() - started

@@ -61,6 +61,7 @@ _PAGE_VALUE = re.compile(r'<a class="xref page-ref[^"]*" href="folio-ref:([^"]+)
 _IMAGE = re.compile(r'src="(file://[^"]+)"')
 _POOL: list[ProcessPoolExecutor | None] = []  # [None]: workers could not start, lay out here
 _WARMING: list[threading.Thread] = []  # the thread starting the workers, until it is joined
+_LANGUAGE: list[str | None] = [None]  # the language whose hyphenation patterns the workers load as they start
 
 
 def can_lay_out_in_parts(book: Book, profile: Profile) -> bool:
@@ -80,22 +81,36 @@ def pool() -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["weasyprint", "folio.layout", "folio.warm"])  # imported once, not by each worker
         _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,
-                                         initializer=watch_build, initargs=(os.getpid(),)))
+                                         initializer=watch_build, initargs=(os.getpid(), _LANGUAGE[0])))
     assert _POOL[0] is not None
     return _POOL[0]
 
 
-def warm_up() -> None:
+def warm_up(root: Path | None = None) -> None:
     """Start the workers while the book is read. In a thread: starting the forkserver waits
-    for it to import WeasyPrint (half a second), which the reading need not wait for."""
+    for it to import WeasyPrint (half a second), which the reading need not wait for. Each
+    worker loads the hyphenation patterns of the language of the book at `root` as it starts."""
     def start() -> None:
         weasyprint_version()  # (0.1 s of reading package metadata, off the build's path)
+        if root is not None and not _POOL:
+            _LANGUAGE[0] = _book_language(root)
         for _ in range(os.cpu_count() or 1):
             submit(int)
 
     if not _WARMING and not _POOL:
         _WARMING.append(threading.Thread(target=start, daemon=True))
         _WARMING[0].start()
+
+
+def _book_language(root: Path) -> str | None:
+    """book.yaml's language, or None when it cannot be read (the build reports why)."""
+    from ..config import load_config
+    from ..errors import FolioError
+
+    try:
+        return load_config(root).lang
+    except (FolioError, OSError, ValueError):
+        return None
 
 
 @functools.lru_cache(maxsize=1)
