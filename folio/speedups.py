@@ -163,8 +163,9 @@ def _draw_text() -> None:
     def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any) -> list:
         layout = textbox.pango_layout
         lazy = layout.__dict__.pop("_folio_lazy", False)
-        if (text_overflow == "ellipsis" or block_ellipsis != "none" or not textbox.text.strip()
-                or textbox.style["font_size"] < 1e-6):
+        if not textbox.text.strip() or textbox.style["font_size"] < 1e-6:
+            return []  # nothing drawn, as in WeasyPrint's
+        if text_overflow == "ellipsis" or block_ellipsis != "none":
             if lazy:
                 reactivate(layout, textbox.style)
             return original(stream, textbox, text_overflow, block_ellipsis, matrix)
