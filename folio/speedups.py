@@ -156,8 +156,7 @@ def _draw_text() -> None:
         while run != ffi.NULL:
             glyph_item = run.data
             run = run.next
-            count = glyph_item.glyphs.num_glyphs
-            values = memoryview(ffi.buffer(glyph_item.glyphs.glyphs, 4 * fields * count)).cast("i")
+            values, count = _glyph_values(glyph_item.glyphs, fields)
             yield glyph_item, glyph_item.item.analysis.font, values, count, 0, count, None
 
     def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any) -> list:
@@ -231,6 +230,15 @@ def _draw_text() -> None:
 
 _SEPARATORS = re.compile("[\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _SPACES = re.compile(b" |\xc2\xa0")  # what WeasyPrint's Layout.set_text spaces out
+
+
+def _glyph_values(glyph_string: Any, fields: int) -> tuple[memoryview, int]:
+    """A Pango glyph string's glyphs as one block of integers (`fields` per glyph: id,
+    advance, x offset, y offset, attributes), read at once, and their count."""
+    from weasyprint.text.ffi import ffi
+
+    count = glyph_string.num_glyphs
+    return memoryview(ffi.buffer(glyph_string.glyphs, 4 * fields * count)).cast("i"), count
 
 
 def _kept_layouts() -> Any:
@@ -325,8 +333,7 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     if item.offset != 0 or item.length != size or item.analysis.level % 2:
         return None
     pango_font = item.analysis.font
-    count = glyph_item.glyphs.num_glyphs
-    values = memoryview(ffi.buffer(glyph_item.glyphs.glyphs, 4 * fields * count)).cast("i")
+    values, count = _glyph_values(glyph_item.glyphs, fields)
     word_spacing = style["word_spacing"] + layout.justification_spacing
     spaces = [(m.start(), m.end()) for m in _SPACES.finditer(utf8)] if word_spacing else []
     if not spaces:  # no letter spacing: the justified layout is this one
