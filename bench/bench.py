@@ -105,7 +105,7 @@ def pandoc_command(book: Path, fmt: str, out: Path) -> list[str]:
     files = [c if isinstance(c, str) else c["file"] for c in config["chapters"]]
     command = [get_pandoc_path(), "-f", "markdown", "--metadata-file", "book.yaml", "--resource-path", str(book), "-s"]
     if config.get("bibliography"):
-        from folio.cite import STYLE_ALIASES, styles_folder
+        from folio.source.cite import STYLE_ALIASES, styles_folder
 
         style = config.get("csl") or "chicago-notes-bibliography"
         if not style.endswith(".csl"):

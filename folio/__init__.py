@@ -16,7 +16,7 @@ __all__ = ["BuildResult", "__version__", "build", "load_book"]
 
 def __getattr__(name: str) -> Any:
     if name in ("BuildResult", "build", "load_book"):
-        from . import pipeline
+        from folio import pipeline
 
         return getattr(pipeline, name)
     raise AttributeError(f"module 'folio' has no attribute {name!r}")

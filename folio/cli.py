@@ -18,8 +18,7 @@ from typing import Iterator
 
 import click
 
-from . import __version__
-
+from folio import __version__
 
 STAGE_NAMES = {"read": "reading chapters", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML",
                "preflight": "preflight"}
@@ -30,7 +29,13 @@ class _ProgressBars:
     """A rich progress bar per stage, on a terminal only (colours come with it)."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                  transient=False)
@@ -83,8 +88,9 @@ def main() -> None:
 def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None,
           profile: str | None) -> None:
     """Build BOOK (a folder with book.yaml; default: the current folder)."""
-    from .errors import FolioError
-    from .pipeline import FORMATS, build as run_build
+    from folio.errors import FolioError
+    from folio.pipeline import FORMATS
+    from folio.pipeline import build as run_build
 
     wanted = _formats(formats)
     for fmt in wanted:
@@ -126,7 +132,7 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
 
 def _print_checks(checks: list, profile: str, quiet: bool = False) -> None:
     """The preflight table; exit 1 when a check failed."""
-    from .preflight import failed
+    from folio.check.preflight import failed
 
     bad = failed(checks)
     for item in checks:
@@ -146,10 +152,11 @@ def _print_checks(checks: list, profile: str, quiet: bool = False) -> None:
 @click.option("--build/--no-build", "rebuild", default=True, help="Build the PDF first when it is missing (default) or not.")
 def preflight(book: Path, profile: str | None, pdf_path: Path | None, out: Path | None, rebuild: bool) -> None:
     """Read BOOK's built PDF back and check it against a print service (kdp, ingram)."""
-    from .config import load_config
-    from .errors import FolioError
-    from .pipeline import build as run_build, slugify
-    from .preflight import preflight as run_preflight
+    from folio.check.preflight import preflight as run_preflight
+    from folio.config import load_config
+    from folio.errors import FolioError
+    from folio.pipeline import build as run_build
+    from folio.pipeline import slugify
 
     try:
         config = load_config(book)
@@ -185,7 +192,7 @@ def check(book: Path, fmt: str, strict: bool, validate: bool, out: Path | None, 
     """Check BOOK's manuscript without building it; --validate also checks the built EPUB."""
     import json
 
-    from .lint import lint
+    from folio.check.lint import lint
 
     parsed, diagnostics = lint(book)
     findings: list[dict] = [{"path": d.path, "line": d.line, "column": d.column, "severity": d.severity, "code": d.code,
@@ -206,8 +213,8 @@ def check(book: Path, fmt: str, strict: bool, validate: bool, out: Path | None, 
 
 
 def _validate(book: Path, out: Path | None, ace: bool, fmt: str) -> list[dict]:
-    from .check import ValidatorMissing, locate, run_ace, run_epubcheck
-    from .pipeline import build as run_build
+    from folio.check.validators import ValidatorMissing, locate, run_ace, run_epubcheck
+    from folio.pipeline import build as run_build
 
     result = run_build(book, out, ("epub",))
     epub = result.outputs["epub"]
@@ -230,10 +237,10 @@ def _validate(book: Path, out: Path | None, ace: bool, fmt: str) -> list[dict]:
 @click.option("--width", type=click.IntRange(60, 600), default=150, help="Width of a page on the contact sheet, in pixels.")
 def proof(book: Path, out: Path | None, width: int) -> None:
     """Build BOOK's proof PDF, contact sheets of its spreads and a report of layout problems."""
-    from .errors import FolioError
-    from .paths import atomic_write
-    from .pipeline import build as run_build
-    from .proof import layout_report, spreads
+    from folio.check.proof import layout_report, spreads
+    from folio.errors import FolioError
+    from folio.paths import atomic_write
+    from folio.pipeline import build as run_build
 
     found: list = []
     try:
@@ -266,9 +273,10 @@ def stats(book: Path, fmt: str) -> None:
     """Words, notes, figures, citations, estimated pages and reading time of BOOK, per chapter."""
     import json
 
-    from .errors import FolioError
-    from .lint import as_json, stats as book_stats
-    from .pipeline import load_book
+    from folio.check.lint import as_json
+    from folio.check.lint import stats as book_stats
+    from folio.errors import FolioError
+    from folio.pipeline import load_book
 
     try:
         rows = book_stats(load_book(book))
@@ -303,8 +311,8 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
     import datetime
     import re
 
-    from .errors import FolioError
-    from .starter import create_book
+    from folio.errors import FolioError
+    from folio.starter import create_book
 
     interactive = sys.stdin.isatty()
     title = title or (click.prompt("Title", default=folder.name.replace("-", " ").title()) if interactive else folder.name.replace("-", " ").title())
@@ -330,9 +338,9 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
 @click.option("--no-pdf", is_flag=True, default=False, help="Do not rebuild the PDF (page view) in the background.")
 def serve(book: Path, out: Path | None, port: int, no_pdf: bool) -> None:
     """Preview BOOK in a browser on 127.0.0.1; it rebuilds and reloads whenever a file changes."""
-    from .config import load_config
-    from .errors import FolioError
-    from .serve import serve as run_serve
+    from folio.config import load_config
+    from folio.errors import FolioError
+    from folio.serve import serve as run_serve
 
     try:
         load_config(book)
@@ -352,7 +360,7 @@ def _time_limit(seconds: int | None) -> Iterator[None]:
     if not seconds:
         yield
         return
-    from .errors import Diagnostic, FolioError
+    from folio.errors import Diagnostic, FolioError
 
     def expire(_signum: int, _frame: object) -> None:
         raise FolioError(Diagnostic("--timeout", None, f"the build took longer than {seconds} s and was stopped; nothing was replaced"))
@@ -391,9 +399,9 @@ def run() -> None:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
             click.echo(exc.code, err=True)
-    pdfparts = sys.modules.get("folio.writers.pdfparts")
-    if pdfparts is not None:
-        pdfparts.shutdown()
+    pool = sys.modules.get("folio.pdf.pool")
+    if pool is not None:
+        pool.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

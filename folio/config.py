@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic, FolioError, WARNING_CODES
-from .paths import ContainmentError, contained
+from folio.errors import WARNING_CODES, Diagnostic, FolioError
+from folio.paths import ContainmentError, contained
 
 ROLES = ("frontmatter", "bodymatter", "backmatter")
 

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .config import Config
-
-if TYPE_CHECKING:
-    from .styles import BookStyle
+from folio.config import Config
 
 Block = dict[str, Any]
 Inline = dict[str, Any]
@@ -72,6 +69,15 @@ class Asset:
     media_type: str
     width: int = 0
     height: int = 0
+
+
+@dataclass
+class BookStyle:
+    path: Path
+    shown: str  # relative to the book
+    text: str  # as written (print: WeasyPrint resolves its URLs against the file)
+    epub_text: str  # URLs rewritten relative to css/book.css in the EPUB
+    resources: list[Asset] = field(default_factory=list)
 
 
 @dataclass
@@ -135,3 +141,10 @@ class Book:
     def after_notes(self) -> list[Chapter]:
         """Sections folio generates that follow the notes (the bibliography)."""
         return [c for c in self.chapters if c.generated]
+
+
+@dataclass(frozen=True)
+class PageStart:
+    label: str  # the printed folio: "iv", "12"
+    part: str | None  # "chapter:ID", "notes:ID", or None (no counted text starts here)
+    offset: int = 0  # letters and digits of the part before the page's first line

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .config import load_config
-from .errors import Diagnostic, FolioError, Reporter
-from .model import Book
-from .paths import clean_stale_temporaries
-from .read import read_chapters
+from folio.config import load_config
+from folio.errors import Diagnostic, FolioError, Reporter
+from folio.model import Book
+from folio.paths import clean_stale_temporaries
+from folio.source.read import read_chapters
 
 FORMATS = ("pdf", "epub", "html")
 # progress(stage, done, total): stages are read, pdf, epub, html; total may be an estimate or None
@@ -68,12 +68,12 @@ def load_book(root: Path | str, cache: Path | None = None, report: Reporter | No
     report = report if report is not None else Reporter(ignore=config.lint_ignore)
     report.ignore = config.lint_ignore
     total = len(config.chapters)
-    loading = threading.Thread(target=_import, args=("folio.transform", *preload), daemon=True)
+    loading = threading.Thread(target=_import, args=("folio.source.transform", *preload), daemon=True)
     loading.start()  # while pandoc reads the chapters
     chapters, found = read_chapters(config, cache, on_chapter=(lambda done: progress("read", done, total)) if progress else None)
     report.extend(found)
     loading.join()
-    from .transform import build_book
+    from folio.source.transform import build_book
 
     book = build_book(config, chapters, report)
     report.raise_if_errors()
@@ -109,7 +109,7 @@ def build(
     cache = out / ".folio-cache" / "ast" if use_cache else None
     key = None
     if use_cache and inspect is None:
-        from .uptodate import fingerprint, unchanged
+        from folio.uptodate import fingerprint, unchanged
 
         key = fingerprint(root, out, formats, profile)
         previous = unchanged(out, key) if skip_unchanged else None
@@ -118,10 +118,10 @@ def build(
             return BuildResult(None, outputs, diagnostics, {"total": time.perf_counter() - started}, profile=profile or "print",
                                up_to_date=True)
     if "pdf" in formats and profile in (None, "print") and inspect is None:
-        from .writers.pdfparts import warm_up
+        from folio.pdf.pool import warm_up
 
         warm_up(root)  # the layout workers start while the chapters are read
-    writers = {"pdf": ("folio.writers.pdf",), "epub": ("folio.writers.epub", "ebooklib.epub"), "html": ("folio.writers.html",)}
+    writers = {"pdf": ("folio.pdf.writer",), "epub": ("folio.epub.writer", "ebooklib.epub"), "html": ("folio.html",)}
     book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]))
     timings["read"] = time.perf_counter() - started
     if "epub" in formats and not book.config.identifier:
@@ -131,7 +131,7 @@ def build(
         raise FolioError(Diagnostic("book.yaml", None, f"an EPUB needs an identifier: add 'identifier: urn:uuid:{suggestion}' to book.yaml"))
     clean_stale_temporaries(out)
     result = BuildResult(book)
-    from .profiles import NAMES, PROFILES
+    from folio.pdf.profiles import NAMES, PROFILES
 
     profile = profile or book.config.profile
     if profile not in NAMES:
@@ -141,8 +141,8 @@ def build(
     pdf_result = None
     drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
     if "pdf" in formats:
-        from .lint import WORDS_PER_PAGE
-        from .writers.pdf import write_pdf
+        from folio.pdf.profiles import WORDS_PER_PAGE
+        from folio.pdf.writer import write_pdf
 
         started = time.perf_counter()
         words = sum(len(c.text.split()) for c in book.chapters)
@@ -157,7 +157,7 @@ def build(
         name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
         meanwhile = None
         if "epub" in formats:
-            from .writers.epub import draft_epub
+            from folio.epub.writer import draft_epub
 
             def meanwhile() -> None:  # the EPUB's documents are rendered while the PDF is laid out
                 drafts.append(draft_epub(book))
@@ -166,7 +166,7 @@ def build(
                                out / ".folio-cache" / "pdf" if use_cache else None, meanwhile)
         result.outputs["pdf"] = pdf_result.path
         if PROFILES[profile].preflight:
-            from .preflight import preflight
+            from folio.check.preflight import preflight
 
             say("preflight", 0, 1)
             result.preflight = preflight(pdf_result.path, book.config, profile)
@@ -175,7 +175,7 @@ def build(
         timings["pdf"] = time.perf_counter() - started
     if "epub" in formats:
         say("epub", 0, 1)
-        from .writers.epub import write_epub
+        from folio.epub.writer import write_epub
 
         started = time.perf_counter()
         result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result, drafts[0] if drafts else None)
@@ -183,7 +183,7 @@ def build(
         timings["epub"] = time.perf_counter() - started
     if "html" in formats:
         say("html", 0, 1)
-        from .writers.html import write_html
+        from folio.html import write_html
 
         started = time.perf_counter()
         result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
@@ -192,7 +192,7 @@ def build(
     result.diagnostics = list(report.items)
     result.timings = timings
     if key is not None and not any(c.status == "fail" for c in result.preflight):
-        from .uptodate import remember
+        from folio.uptodate import remember
 
         remember(out, key, result.outputs, result.diagnostics)
     return result

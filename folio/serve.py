@@ -22,8 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
-from .errors import Diagnostic, FolioError
-from .pipeline import build
+from folio.errors import Diagnostic, FolioError
+from folio.pipeline import build
 
 ALLOWED_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 RELOAD_SCRIPT = """<script>

@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from .errors import Diagnostic, FolioError
-from .render import DEFAULT_STYLES
+from folio.errors import Diagnostic, FolioError
+from folio.theme import DEFAULT_STYLES
 
 BOOK_YAML = """\
 # book.yaml: the settings of this book. Every key is described in folio's docs/book-yaml.md.

@@ -17,10 +17,10 @@ import json
 import os
 from pathlib import Path
 
-from . import __version__
-from .errors import Diagnostic
-from .paths import atomic_write
-from .render import DEFAULT_STYLES, DEFAULT_TEMPLATES
+from folio import __version__
+from folio.errors import Diagnostic
+from folio.paths import atomic_write
+from folio.theme import DEFAULT_STYLES, DEFAULT_TEMPLATES
 
 RECORD = Path(".folio-cache") / "build.json"
 

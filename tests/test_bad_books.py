@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import zlib
 import struct
+import zlib
 
 import pytest
 from click.testing import CliRunner

@@ -170,7 +170,8 @@ def test_an_edited_note_is_laid_out_again_from_near_it_and_the_pdf_is_a_cold_bui
     import shutil
 
     from conftest import CORPUS
-    from folio.flow import CHUNK_PAGES
+
+    from folio.weasy.flow import CHUNK_PAGES
 
     book = tmp_path / "book"
     shutil.copytree(CORPUS / "large", book, ignore=shutil.ignore_patterns("dist"))
@@ -193,7 +194,7 @@ def test_an_edited_note_is_laid_out_again_from_near_it_and_the_pdf_is_a_cold_bui
 
 
 def test_layout_state_survives_json():
-    from folio.flow import decode, encode
+    from folio.weasy.flow import decode, encode
 
     state = ({0: {0: {3: {1: {141: None}}}}}, {"break": "any", "page": "back"}, False,
              ([0], {"page": [17]}, [{"pages", "page"}], [["back", 16, {0: {0: None}}]]))
@@ -209,8 +210,8 @@ def test_layout_state_survives_json():
     (lambda h: h.replace("<h2>Notes to C</h2>", "<h2>Notes to Chapter C</h2>"), False),  # outside any note
 ])
 def test_only_an_edit_inside_one_note_resumes(edit, resumes):
-    from folio.flow import CHUNK_PAGES, resume_plan
-    from folio.layout import PartResult
+    from folio.weasy.flow import CHUNK_PAGES, resume_plan
+    from folio.weasy.jobs import PartResult
 
     html = ('<section class="endnotes"><section class="note-group"><h2>Notes to C</h2><ol class="notes">\n'
             + "".join(f'<li class="note"><p><a id="c-note-{n}" href="#c-{n}">{n}</a>{word} note.</p></li>\n'

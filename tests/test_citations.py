@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from lxml import etree, html
+from pdfprobe import PdfProbe
 
 from folio import build, load_book
-from folio.cite import styles_folder
 from folio.errors import FolioError, Reporter
-from folio.read import pandoc_binary
-from pdfprobe import PdfProbe
+from folio.source.cite import styles_folder
+from folio.source.read import pandoc_binary
 
 DATA = Path(__file__).resolve().parent / "data" / "citations"
 CHAPTERS = ["chapters/01-first.md", "chapters/02-second.md"]
@@ -114,7 +114,7 @@ def test_ibid_and_note_numbering_with_the_authors_notes(tmp_path):
 
 
 def _strings(blocks) -> list[str]:
-    from folio.ast import stringify
+    from folio.source.pandoc_ast import stringify
 
     return [stringify(blocks)]
 

@@ -6,12 +6,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from conftest import epubcheck, write_book
+from fuzzbook import chapter
 from hypothesis import HealthCheck, Phase, given, settings
 
-from conftest import epubcheck, write_book
 from folio import build
 from folio.errors import FolioError
-from fuzzbook import chapter
 
 STATS = {"valid": 0, "clear-error": 0, "invalid": 0}
 

@@ -6,9 +6,9 @@ import io
 import json
 
 from click.testing import CliRunner
+from conftest import CORPUS
 from PIL import Image
 
-from conftest import CORPUS
 from folio.cli import main
 
 

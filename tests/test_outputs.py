@@ -6,9 +6,8 @@ import re
 import zipfile
 
 import pytest
-from lxml import etree
-
 from conftest import ace, epubcheck
+from lxml import etree
 from pdfprobe import PdfProbe
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -115,7 +114,7 @@ def test_every_note_call_and_backlink_resolves_to_the_right_page(any_built, prob
 def test_a_printed_note_starts_on_the_line_of_its_number(any_built, probes):
     """The endnote's number hangs in the margin of its first line: "12 See the remarks...",
     not a number on a line of its own."""
-    from folio.ast import stringify
+    from folio.source.pandoc_ast import stringify
 
     probe = probes(any_built)
     book = any_built.book

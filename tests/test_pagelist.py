@@ -7,10 +7,11 @@ import re
 import zipfile
 
 import pytest
-
 from conftest import built
 from pdfprobe import PdfProbe
-from folio.pagemap import insert_markers, markers_by_part, PageStart
+
+from folio.model import PageStart
+from folio.render.pagemarks import insert_markers, markers_by_part
 
 
 def squash(text: str) -> str:
@@ -98,11 +99,12 @@ def test_the_epub_rendered_during_the_pdf_layout_is_the_epub_written_after_it(tm
     documents with "page N" are rendered again with the PDF's folios. The result must be the
     EPUB written from scratch after the PDF."""
     from conftest import SAMPLE
+
     from folio import build
+    from folio.epub.writer import draft_epub, write_epub
     from folio.errors import Reporter
+    from folio.pdf.writer import write_pdf
     from folio.pipeline import load_book
-    from folio.writers.epub import draft_epub, write_epub
-    from folio.writers.pdf import write_pdf
 
     together = build(SAMPLE, tmp_path / "together", ("pdf", "epub"), use_cache=False).outputs["epub"]
     book = load_book(SAMPLE)

@@ -14,14 +14,14 @@ from pathlib import Path
 import pypdf
 import pytest
 from click.testing import CliRunner
+from conftest import CORPUS, SAMPLE, epubcheck
 from PIL import Image
 
-from conftest import CORPUS, SAMPLE, epubcheck
+from folio.check.preflight import failed, preflight
 from folio.cli import main
 from folio.config import load_config
+from folio.pdf.profiles import kdp_gutter
 from folio.pipeline import build
-from folio.preflight import failed, preflight
-from folio.profiles import kdp_gutter
 
 PT = 72
 
@@ -201,8 +201,8 @@ def test_classic_theme_drop_caps(tmp_path):
     book = _copy(CORPUS / "small", tmp_path, "theme: classic")
     result = build(book, tmp_path / "out", ("pdf", "epub"))
     assert result.warnings == []
+    from folio.pdf.document import print_html
     from folio.pipeline import load_book
-    from folio.writers.pdf import print_html
 
     html = print_html(load_book(book))
     assert '<body class="theme-classic drop-caps small-caps-openers notes-endnotes">' in html

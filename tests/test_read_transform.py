@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from folio import load_book
-from folio.errors import FolioError, Reporter
-from folio.read import AstCache, read_chapters
 from folio.config import load_config
+from folio.errors import FolioError, Reporter
+from folio.source.read import AstCache, read_chapters
 
 
 def png(width: int = 40, height: int = 30) -> bytes:
@@ -131,7 +131,7 @@ def test_raw_html_is_sanitised_and_reported(make_book):
     root = make_book({"01.md": '# One\n\n<div class="box" onclick="evil()">safe <script>bad()</script></div>\n\n<p>Keep <b>this</b></p>\n\nInline <span class="x" onmouseover="y()">span</span> and <iframe src="https://x"></iframe>.\n\n[link](javascript:alert(1))\n'})
     report = Reporter()
     book = load_book(root, report=report)
-    from folio.render import Links, Renderer
+    from folio.render.renderer import Links, Renderer
 
     html = Renderer(book, Links(href=lambda i: f"#{i}", src=lambda k: k)).chapter_body(book.chapters[0])
     assert "onclick" not in html and "onmouseover" not in html and "script" not in html
@@ -150,7 +150,7 @@ def test_ast_cache_is_used_on_the_second_read(make_book, tmp_path, monkeypatch):
     def no_pandoc(*args, **kwargs):
         raise AssertionError("pandoc ran although the chapter was cached")
 
-    monkeypatch.setattr("folio.read.parse_markdown", no_pandoc)
+    monkeypatch.setattr("folio.source.read.parse_markdown", no_pandoc)
     second, _ = read_chapters(config, tmp_path / "cache")
     assert second[0][1] == first[0][1]
     (root / "chapters" / "01.md").write_text("# One\n\nChanged.\n")

@@ -8,7 +8,7 @@ import pytest
 
 from folio import build
 from folio.errors import FolioError
-from folio.writers.pdf import _fetcher_class
+from folio.weasy.fetcher import contained_fetcher
 
 
 def test_fetcher_serves_only_files_inside_the_allowed_folders(tmp_path):
@@ -19,7 +19,7 @@ def test_fetcher_serves_only_files_inside_the_allowed_folders(tmp_path):
     secret.write_text("TOP-SECRET")
     (inside / "link.css").symlink_to(secret)
     refused: list[str] = []
-    fetcher = _fetcher_class()([inside], refused)
+    fetcher = contained_fetcher([inside], refused)
     assert fetcher.fetch((inside / "ok.css").as_uri()).read() == b"p {}"
     for url in (secret.as_uri(), (inside / "link.css").as_uri(), "http://127.0.0.1:9/x.png", "https://example.com/a.css",
                 "ftp://example.com/x", (inside / "missing.css").as_uri()):
@@ -178,8 +178,9 @@ def digest(path: Path) -> str:
 
 
 def test_a_killed_build_never_damages_the_last_good_outputs(tmp_path):
-    import pypdf
     import zipfile
+
+    import pypdf
 
     book = tmp_path / "book"
     shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("dist"))

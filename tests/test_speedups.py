@@ -1,4 +1,4 @@
-"""folio/speedups.py: the same pages with and without the speed-ups.
+"""folio/weasy/speedups.py: the same pages with and without the speed-ups.
 
 Each book is built twice by the installed command, once with `FOLIO_SPEEDUPS=off`. The
 files must differ (the speed-ups deflate at another level, which shows they ran) and
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from conftest import CORPUS, write_book
 
 TRICKY = """\
@@ -96,12 +95,12 @@ def test_justified_lines_are_drawn_from_their_layout(monkeypatch):
     from weasyprint.text.ffi import pango
     from weasyprint.text.fonts import FontConfiguration
 
-    from folio import speedups
-    from folio.render import DEFAULT_STYLES
+    from folio.theme import DEFAULT_STYLES
+    from folio.weasy import patches, speedups
 
     if not 15000 <= pango.pango_version() < 15100:
         pytest.skip("the justified runs are worked out for Pango 1.50 only")
-    assert speedups.install()
+    assert patches.install()["draw-text"] == "on"
     outcomes: list[bool] = []
 
     def counted(*args):
