@@ -18,7 +18,7 @@ from typing import Iterator
 
 import click
 
-from folio import __version__
+from folio.version import __version__
 
 STAGE_NAMES = {"read": "reading chapters", "pdf": "laying out the PDF", "epub": "writing the EPUB", "html": "writing the HTML",
                "preflight": "preflight"}
@@ -85,10 +85,11 @@ def main() -> None:
               help="Stop the build (writing nothing) when it takes longer than this.")
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default=None,
               help="PDF profile (default: book.yaml's, else print); kdp and ingram are preflighted.")
+@click.option("-v", "--verbose", is_flag=True, default=False,
+              help="Also print which of folio's WeasyPrint patches the layout workers use, and why any is off.")
 def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None,
-          profile: str | None) -> None:
+          profile: str | None, verbose: bool) -> None:
     """Build BOOK (a folder with book.yaml; default: the current folder)."""
-    from folio.errors import FolioError
     from folio.pipeline import FORMATS
     from folio.pipeline import build as run_build
 
@@ -108,18 +109,12 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
                 click.echo(f"folio: {STAGE_NAMES.get(stage, stage)}", err=True)
     else:
         progress = None
-    try:
-        with _time_limit(timeout), (bars or _nothing()):
-            result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile,
-                               skip_unchanged=not no_cache)
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(_shown(book, diagnostic), err=True)
-        count = len(exc.diagnostics)
-        click.echo(f"folio: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
-        sys.exit(1)
+    with _user_errors(book, summary=True), _time_limit(timeout), (bars or _nothing()):
+        result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile,
+                           skip_unchanged=not no_cache)
     for diagnostic in result.warnings:
         click.echo(_shown(book, diagnostic), err=True)
+    _print_engine(result.engine, verbose)
     if not quiet:
         for fmt, path in result.outputs.items():
             click.echo(f"{'up to date' if result.up_to_date else 'wrote'} {path}")
@@ -128,6 +123,24 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
     if strict and result.warnings:
         click.echo(f"folio: {len(result.warnings)} warning(s) and --strict", err=True)
         sys.exit(1)
+
+
+def _print_engine(engine: dict[str, str], verbose: bool) -> None:
+    """folio's patches of WeasyPrint in the layout workers: the table with -v; without it, one
+    line when any is off (the build is slower; the pages are the same but where it says)."""
+    if not engine:
+        return
+    from folio.weasy.patches import describe
+
+    off = [name for name, state in engine.items() if state != "on"]
+    if verbose:
+        click.echo("folio: WeasyPrint in the layout workers:", err=True)
+        for line in describe(engine):
+            click.echo(f"  {line}", err=True)
+    elif off:
+        changes = " (hyphen-limit off: stacked hyphens are mended paragraph by paragraph instead)" if "hyphen-limit" in off else ""
+        click.echo(f"folio: {len(off)} of folio's WeasyPrint patches are off ({', '.join(off)}): the build is slower"
+                   f"{changes}; folio build -v says why", err=True)
 
 
 def _print_checks(checks: list, profile: str, quiet: bool = False) -> None:
@@ -154,11 +167,10 @@ def preflight(book: Path, profile: str | None, pdf_path: Path | None, out: Path 
     """Read BOOK's built PDF back and check it against a print service (kdp, ingram)."""
     from folio.check.preflight import preflight as run_preflight
     from folio.config import load_config
-    from folio.errors import FolioError
     from folio.pipeline import build as run_build
     from folio.pipeline import slugify
 
-    try:
+    with _user_errors(book):
         config = load_config(book)
         profile = profile or config.profile
         if pdf_path is None:
@@ -169,10 +181,6 @@ def preflight(book: Path, profile: str | None, pdf_path: Path | None, out: Path 
                     raise click.ClickException(f"{pdf_path} does not exist: run folio build {book} --profile {profile}")
                 click.echo(f"folio: building {pdf_path.name}", err=True)
                 pdf_path = run_build(book, out, ("pdf",), profile=profile).outputs["pdf"]
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(_shown(book, diagnostic), err=True)
-        sys.exit(1)
     if not pdf_path.is_file():
         raise click.ClickException(f"{pdf_path} does not exist")
     click.echo(f"preflight of {pdf_path} for {profile}")
@@ -238,24 +246,18 @@ def _validate(book: Path, out: Path | None, ace: bool, fmt: str) -> list[dict]:
 def proof(book: Path, out: Path | None, width: int) -> None:
     """Build BOOK's proof PDF, contact sheets of its spreads and a report of layout problems."""
     from folio.check.proof import layout_report, spreads
-    from folio.errors import FolioError
     from folio.paths import atomic_write
     from folio.pipeline import build as run_build
 
     found: list = []
-    try:
-        result = run_build(book, out, ("pdf",), profile="proof",
-                           inspect=lambda book_ir, document, folios: found.extend(layout_report(document, book_ir, folios)))
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(_shown(book, diagnostic), err=True)
-        sys.exit(1)
+    with _user_errors(book):
+        result = run_build(book, out, ("pdf",), profile="proof", facts=found)
     for diagnostic in result.warnings:
         click.echo(_shown(book, diagnostic), err=True)
     pdf = result.outputs["pdf"]
     sheets = spreads(pdf, pdf.with_name(pdf.stem + "-spreads"), width_px=width)
     report = pdf.with_name(pdf.stem + "-report.txt")
-    lines = [p.format() for p in found]
+    lines = [p.format() for facts, folios in found for p in layout_report(facts, result.book, folios)]
     with atomic_write(report) as tmp:
         tmp.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
     for line in lines:
@@ -275,15 +277,10 @@ def stats(book: Path, fmt: str) -> None:
 
     from folio.check.lint import as_json
     from folio.check.lint import stats as book_stats
-    from folio.errors import FolioError
     from folio.pipeline import load_book
 
-    try:
+    with _user_errors(book):
         rows = book_stats(load_book(book))
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(_shown(book, diagnostic), err=True)
-        sys.exit(1)
     if fmt == "json":
         click.echo(json.dumps(as_json(rows), indent=2, ensure_ascii=False))
         return
@@ -311,7 +308,6 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
     import datetime
     import re
 
-    from folio.errors import FolioError
     from folio.starter import create_book
 
     interactive = sys.stdin.isatty()
@@ -320,12 +316,8 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
     lang = lang or (click.prompt("Language", default="en-US") if interactive else "en-US")
     if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang):
         raise click.BadParameter(f"'{lang}' is not a BCP 47 tag like en-US", param_hint="--lang")
-    try:
+    with _user_errors(None):
         create_book(folder, title, author, lang, datetime.date.today().year)
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(diagnostic.format(), err=True)
-        sys.exit(1)
     click.echo(f"created {folder}/ with book.yaml, two chapters, references.bib and images/")
     click.echo(f"next: folio build {folder}")
 
@@ -339,15 +331,10 @@ def new(folder: Path, title: str | None, author: str | None, lang: str | None) -
 def serve(book: Path, out: Path | None, port: int, no_pdf: bool) -> None:
     """Preview BOOK in a browser on 127.0.0.1; it rebuilds and reloads whenever a file changes."""
     from folio.config import load_config
-    from folio.errors import FolioError
     from folio.serve import serve as run_serve
 
-    try:
+    with _user_errors(book):
         load_config(book)
-    except FolioError as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(_shown(book, diagnostic), err=True)
-        sys.exit(1)
     run_serve(book, out or book / "dist", port, log=lambda line: click.echo(f"folio: {line}", err=False), pdf=not no_pdf)
 
 
@@ -372,6 +359,24 @@ def _time_limit(seconds: int | None) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _user_errors(book: Path | None, summary: bool = False) -> Iterator[None]:
+    """The CLI's one handler of expected failures: a `FolioError` prints every diagnostic
+    (`path:line: message`, relative to where the user stands) and exits 1, no traceback.
+    Any other exception is a bug and shows its traceback."""
+    from folio.errors import FolioError
+
+    try:
+        yield
+    except FolioError as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(_shown(book, diagnostic) if book is not None else diagnostic.format(), err=True)
+        if summary:
+            count = len(exc.diagnostics)
+            click.echo(f"folio: {count} error{'s' if count != 1 else ''}; nothing was written", err=True)
+        sys.exit(1)
 
 
 def _shown(book: Path, diagnostic) -> str:

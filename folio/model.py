@@ -6,6 +6,9 @@ assets). Out: read by `render` and the writers, which never change it.
 Chapter bodies stay as pandoc JSON AST blocks (plain lists and dicts), with two
 folio-specific inline nodes the transform puts in: ``{"t": "NoteRef", "c": n}``
 for a note call and images whose target is an `Asset` key.
+
+The page map of a PDF build (`PdfResult`, its `PageStart`s) is here too: the PDF
+writer makes it and the EPUB writer reads it, so neither imports the other.
 """
 
 from __future__ import annotations
@@ -148,3 +151,15 @@ class PageStart:
     label: str  # the printed folio: "iv", "12"
     part: str | None  # "chapter:ID", "notes:ID", or None (no counted text starts here)
     offset: int = 0  # letters and digits of the part before the page's first line
+
+
+@dataclass
+class PdfResult:
+    path: Path
+    pages: int
+    labels: list[str]  # the printed folio of every page ("" for none printed)
+    id_pages: dict[str, int] = field(default_factory=dict)  # id -> page index (0-based)
+    body_start: int = 0
+    starts: list[PageStart] = field(default_factory=list)  # where each page's text begins (render/pagemarks.py)
+    geometry: dict[str, Any] = field(default_factory=dict)  # trim, margins, bleed (profiles.page_geometry)
+    profile: str = "print"

@@ -17,10 +17,10 @@ import json
 import os
 from pathlib import Path
 
-from folio import __version__
 from folio.errors import Diagnostic
 from folio.paths import atomic_write
 from folio.theme import DEFAULT_STYLES, DEFAULT_TEMPLATES
+from folio.version import __version__
 
 RECORD = Path(".folio-cache") / "build.json"
 

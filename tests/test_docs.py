@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from folio.config import KEYS
+import dataclasses
+
+from folio.config import OPTIONS, SCHEMA, Config, markdown
 from folio.errors import ERROR_CODES, WARNING_CODES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -10,7 +12,17 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def test_every_book_yaml_key_is_documented():
     text = (DOCS / "book-yaml.md").read_text(encoding="utf-8")
-    assert [k for k in KEYS if f"`{k}`" not in text] == []
+    assert [k for k in OPTIONS if f"`{k}`" not in text] == []
+    assert text == markdown(), "docs/book-yaml.md is generated: python -m folio.config > docs/book-yaml.md"
+
+
+def test_every_option_is_a_config_field_with_the_same_default():
+    fields = {f.name: f for f in dataclasses.fields(Config)}
+    for option in SCHEMA:
+        assert option.field in fields, option.key
+        declared = fields[option.field].default
+        if declared is not dataclasses.MISSING:
+            assert option.default == declared, option.key
 
 
 def test_every_warning_code_is_documented():

@@ -96,7 +96,7 @@ def test_justified_lines_are_drawn_from_their_layout(monkeypatch):
     from weasyprint.text.fonts import FontConfiguration
 
     from folio.theme import DEFAULT_STYLES
-    from folio.weasy import patches, speedups
+    from folio.weasy import drawtext, patches
 
     if not 15000 <= pango.pango_version() < 15100:
         pytest.skip("the justified runs are worked out for Pango 1.50 only")
@@ -108,8 +108,8 @@ def test_justified_lines_are_drawn_from_their_layout(monkeypatch):
         outcomes.append(runs is not None)
         return runs
 
-    real = speedups._justified_runs
-    monkeypatch.setattr(speedups, "_justified_runs", counted)
+    real = drawtext._justified_runs
+    monkeypatch.setattr(drawtext, "_justified_runs", counted)
     gentium = (DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf").as_uri()
 
     def drawn(text: str) -> list[bool]:

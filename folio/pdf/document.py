@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from folio import __version__
 from folio.language import labels
 from folio.model import Book
 from folio.pdf.profiles import PROFILES, Profile, page_geometry
@@ -24,6 +23,7 @@ from folio.render.context import (
 )
 from folio.render.renderer import Links, Renderer
 from folio.render.templates import render_template, theme_environment
+from folio.version import __version__
 
 # The note's number opens its first paragraph, hangs in the margin and links back to the call.
 NOTE_NUMBER = '<a id="{id}" class="note-number" href="{href}">{number}</a>'

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from folio.errors import Reporter
-from folio.model import Book, PageStart
+from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier, print_html, roman
 from folio.pdf.pool import submit
@@ -32,7 +32,6 @@ from folio.pdf.profiles import (
     kdp_gutter,
     page_geometry,
 )
-from folio.pdf.result import PdfResult
 from folio.render.templates import render_template, theme_environment
 from folio.theme import DEFAULT_STYLES, theme_styles
 from folio.weasy.jobs import PartJob, PartResult

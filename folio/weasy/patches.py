@@ -50,6 +50,12 @@ def _speedups(name: str) -> Callable[[], None]:
     return install
 
 
+def _drawtext() -> None:
+    from folio.weasy.drawtext import draw_text
+
+    draw_text()
+
+
 def _hyphen_limit() -> None:
     from folio.weasy.hyphens import install
 
@@ -67,7 +73,7 @@ def _pango_at_least(version: int, label: str) -> Callable[[], str | None]:
 
 
 def _draw_text_check() -> str | None:
-    from folio.weasy.speedups import glyph_info_fields
+    from folio.weasy.drawtext import glyph_info_fields
 
     fields = glyph_info_fields()
     if fields != 5:
@@ -102,7 +108,7 @@ ENTRIES: tuple[Entry, ...] = (
            "weasyprint.text.line_break.Layout.deactivate": "bfec3ec8406e1c82",
            "weasyprint.text.line_break.Layout.reactivate": "0b89ee097104b713",
            "weasyprint.layout.inline.add_word_spacing": "879516e71f1b80fa"},
-          _speedups("draw_text"), _draw_text_check),
+          _drawtext, _draw_text_check),
     Entry("layout-setup", "Pango context, font description and feature list made once per font configuration",
           ("weasyprint.text.line_break.Layout.setup", "weasyprint.text.fonts.FontConfiguration.add_font_face",
            "weasyprint.text.fonts.font_features", "weasyprint.text.fonts.get_font_description"),

@@ -1,0 +1,165 @@
+"""The intermediate representation: one `Book`, complete before anything is written.
+
+In: filled by `read` (chapter ASTs) and `transform` (ids, notes, figures, links,
+assets). Out: read by `render` and the writers, which never change it.
+
+Chapter bodies stay as pandoc JSON AST blocks (plain lists and dicts), with two
+folio-specific inline nodes the transform puts in: ``{"t": "NoteRef", "c": n}``
+for a note call and images whose target is an `Asset` key.
+
+The page map of a PDF build (`PdfResult`, its `PageStart`s) is here too: the PDF
+writer makes it and the EPUB writer reads it, so neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from folio.config import Config
+
+Block = dict[str, Any]
+Inline = dict[str, Any]
+
+
+@dataclass
+class Note:
+    """A footnote or endnote; numbers restart in each chapter."""
+
+    number: int
+    id: str  # the note's id
+    ref_id: str  # the id of its call in the text
+    blocks: list[Block]
+
+
+@dataclass
+class Heading:
+    level: int
+    id: str
+    text: str  # plain text, for the outline and nav
+    inlines: list[Inline]
+
+
+@dataclass
+class Figure:
+    id: str
+    asset: str  # Asset key
+    caption: list[Inline]
+    alt: str
+    credit: str
+    number: int  # in reading order across the book
+    label: str = ""  # "2.3" or "7" when book.yaml numbering is on (xref.number)
+
+
+@dataclass
+class TableInfo:
+    """A table with a caption: listed, numbered and cross-referenced like a figure."""
+
+    id: str
+    caption: list[Inline]
+    text: str
+    node: Block = field(repr=False)
+    label: str = ""
+
+
+@dataclass
+class Asset:
+    """A file the outputs embed: an image from the book folder."""
+
+    key: str  # the name in the outputs, e.g. images/plane.jpg
+    path: Path  # resolved, inside the book
+    media_type: str
+    width: int = 0
+    height: int = 0
+
+
+@dataclass
+class BookStyle:
+    path: Path
+    shown: str  # relative to the book
+    text: str  # as written (print: WeasyPrint resolves its URLs against the file)
+    epub_text: str  # URLs rewritten relative to css/book.css in the EPUB
+    resources: list[Asset] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    index: int  # position in reading order, from 0
+    role: str  # frontmatter | bodymatter | backmatter
+    source: str  # path relative to the book, as in book.yaml
+    text: str  # the Markdown source, for locating diagnostics
+    id: str = ""
+    title: list[Inline] = field(default_factory=list)
+    title_text: str = ""
+    classes: list[str] = field(default_factory=list)
+    subtitle: str = ""
+    byline: str = ""
+    number: int | None = None  # body chapters that are not .unnumbered
+    blocks: list[Block] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[TableInfo] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    slug: str = ""  # file stem for per-chapter outputs (EPUB)
+    has_raw_html: bool = False  # raw HTML: the rendered markup is re-parsed and repaired
+    generated: bool = False  # made by folio (the bibliography): placed after the notes
+
+    def line_of(self, needle: str, default: int | None = 1) -> int | None:
+        """The first source line containing `needle`: where a diagnostic points."""
+        position = self.text.find(needle)
+        if position < 0:
+            return default
+        return self.text.count("\n", 0, position) + 1
+
+
+@dataclass
+class Book:
+    config: Config
+    chapters: list[Chapter]
+    assets: dict[str, Asset] = field(default_factory=dict)
+    cover: Asset | None = None
+    id_chapter: dict[str, int] = field(default_factory=dict)  # every id -> chapter index
+    styles: list[BookStyle] = field(default_factory=list)  # the book's styles/*.css, checked
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [f for c in self.chapters for f in c.figures]
+
+    @property
+    def note_count(self) -> int:
+        return sum(len(c.notes) for c in self.chapters)
+
+    @property
+    def text_chapters(self) -> list[Chapter]:
+        """The author's chapters, in reading order (before the notes)."""
+        return [c for c in self.chapters if not c.generated]
+
+    @property
+    def after_notes(self) -> list[Chapter]:
+        """Sections folio generates that follow the notes (the bibliography)."""
+        return [c for c in self.chapters if c.generated]
+
+
+@dataclass(frozen=True)
+class PageStart:
+    label: str  # the printed folio: "iv", "12"
+    part: str | None  # "chapter:ID", "notes:ID", or None (no counted text starts here)
+    offset: int = 0  # letters and digits of the part before the page's first line
+
+
+@dataclass
+class PdfResult:
+    path: Path
+    pages: int
+    labels: list[str]  # the printed folio of every page ("" for none printed)
+    id_pages: dict[str, int] = field(default_factory=dict)  # id -> page index (0-based)
+    body_start: int = 0
+    starts: list[PageStart] = field(default_factory=list)  # where each page's text begins (render/pagemarks.py)
+    geometry: dict[str, Any] = field(default_factory=dict)  # trim, margins, bleed (profiles.page_geometry)
+    profile: str = "print"

@@ -1,0 +1,126 @@
+"""Book -> print-ready PDF with WeasyPrint, laid out in folio's layout workers.
+
+In: the `Book` (read only), a print `Profile`, an output path and a cache folder.
+Out: the PDF written atomically, and a `PdfResult` holding the page map (on which
+page, by index and printed folio, every id starts), which the EPUB writer uses for
+its page-list.
+
+The print profile is laid out in parts (parts.py). The other profiles (proof, kdp,
+ingram, screen) and books that set running heads of their own are laid out as one
+document, as a job for a layout worker (weasy/worker.py): WeasyPrint and folio's
+patches of it run there, never in this process. WeasyPrint may open only regular
+files inside the book and theme folders and `data:` URLs (weasy/fetcher.py). It
+writes no /PageLabels, so the worker adds them (roman front matter, arabic body from
+1), matching the printed folios.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from folio.errors import Reporter
+from folio.model import Book, PageStart, PdfResult
+from folio.paths import atomic_write
+from folio.pdf.document import identifier, print_html, roman
+from folio.pdf.pool import submit
+from folio.pdf.profiles import (
+    KDP_PAGES,
+    PROFILES,
+    WORDS_PER_PAGE,
+    Profile,
+    kdp_gutter,
+    page_geometry,
+)
+from folio.render.templates import render_template, theme_environment
+from folio.theme import DEFAULT_STYLES, theme_styles
+from folio.weasy.jobs import PartJob, PartResult
+from folio.weasy.worker import lay_out_document
+
+
+def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int], None] | None = None,
+              profile: Profile | None = None, facts: list[Any] | None = None,
+              cache: Path | None = None, meanwhile: Callable[[], None] | None = None) -> PdfResult:
+    """Lay the book out for `profile` (default: book.yaml's) and write the PDF atomically.
+
+    With `facts` (a list), the layout facts of the final layout are put in it (folio proof's
+    report: weasy/boxes.py). The print profile is laid out in parts, in parallel and cached in
+    `cache` (parts.py); the other profiles, and books that set running heads of their own, as
+    one document. `meanwhile()` runs in this process while the workers lay the PDF out (the
+    EPUB's documents)."""
+    profile = profile or PROFILES[book.config.profile]
+    from folio.pdf.parts import can_lay_out_in_parts, write_parts
+
+    if facts is None and can_lay_out_in_parts(book, profile):
+        return write_parts(book, target, report, profile, cache, on_page, meanwhile)
+    result, geometry = _lay_out_whole(book, profile, facts is not None, meanwhile)
+    with atomic_write(target) as tmp:
+        tmp.write_bytes(result.pdf)
+    for url in result.refused:
+        report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")
+    for message in result.warnings:
+        report.warn("pdf-layout", "book.yaml", None, message)
+    body_start = result.body_start
+    folios = [roman(i + 1) if body_start < 0 or i < body_start else str(i - body_start + 1) for i in range(result.pages)]
+    if facts is not None:
+        facts.append((result.facts, folios))
+    for note_id, page in result.orphans:
+        chapter = book.chapters[book.id_chapter[note_id]] if note_id in book.id_chapter else None
+        report.warn("pdf-layout", chapter.source if chapter else "book.yaml", None,
+                    f"note '{note_id}' is on page {folios[page]}, not on the page of its call")
+    if on_page:
+        on_page(result.pages)
+    id_pages = {ident: page for ident, (page, _x, _y) in result.anchors.items()}
+    starts = [PageStart(label, part, offset) for label, (part, offset) in zip(folios, result.starts)]
+    return PdfResult(target, result.pages, folios, id_pages, max(body_start, 0), starts, geometry, profile.name)
+
+
+def _lay_out_whole(book: Book, profile: Profile, facts: bool,
+                   meanwhile: Callable[[], None] | None) -> tuple[PartResult, dict[str, Any]]:
+    """The book laid out as one document by a worker, again until nothing changes: KDP's gutter
+    depends on the page count (lay out, count, set the gutter, again); KDP wants 24 pages at
+    least (blank pages make up the difference). The worker itself lays out again for the fixes
+    of footnotes pushed away from their call and of stacked hyphens."""
+    env = theme_environment(book.root)
+    styles = [*theme_styles("print", book.config.theme), *(style.path for style in book.styles)]
+    theme_css = [(path.read_text(encoding="utf-8"), path.as_uri()) for path in styles]
+    pages_guess = max(1, sum(len(c.text.split()) for c in book.chapters) // WORDS_PER_PAGE)
+    pad = 0
+    fixes: list[str] = []
+    html_text = print_html(book, env=env, profile=profile)
+    first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), None)
+    waiting = [meanwhile] if meanwhile is not None else []
+    for _attempt in range(10):
+        geometry = page_geometry(book.config.trim, profile, pages_guess)
+        geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
+        css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
+        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES.parent)],
+                      fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),
+                      full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
+                      css_bases=[b for _, b in css], fixes=fixes, pages_range=_pages_range(profile, pages_guess, pad),
+                      first_body_id=first_body, page_labels=True, outline=profile.outline, links=profile.links, facts=facts)
+        future = submit(lay_out_document, job)
+        if waiting:  # this process renders the EPUB's documents while the worker lays the PDF out
+            waiting.pop()()
+        result = future.result()
+        fixes = result.fixes
+        if result.pdf:
+            return result, geometry
+        if profile.name == "kdp" and result.pages < KDP_PAGES[0] and not pad:
+            pad = KDP_PAGES[0] - result.pages
+            html_text = print_html(book, env=env, profile=profile, pad_pages=pad)
+        else:
+            pages_guess = result.pages
+    raise RuntimeError("the page count did not settle in 10 layouts")  # a bug: KDP's gutter steps are finite
+
+
+def _pages_range(profile: Profile, pages_guess: int, pad: int) -> tuple[int, int] | None:
+    """The page counts for which the style sheets made for `pages_guess` pages are the right ones."""
+    low, high = 0, 10**6
+    if profile.name == "kdp" and not pad:
+        low = KDP_PAGES[0]
+    if profile.kdp_gutter:
+        gutter = kdp_gutter(pages_guess)
+        same = [n for n in range(1, 2000) if kdp_gutter(n) == gutter]
+        low, high = max(low, min(same)), (max(same) if max(same) < 1999 else high)
+    return (low, high) if (low, high) != (0, 10**6) else None

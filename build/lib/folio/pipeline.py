@@ -1,0 +1,204 @@
+"""The build: book folder -> Book -> the requested outputs.
+
+In: a book folder, an output folder and the formats wanted. Out: the output
+files, written atomically, and a `BuildResult` with their paths and every
+diagnostic. Reading and checking finish before any output is written, so a
+book with errors never replaces a good output.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from folio.config import load_config
+from folio.errors import Diagnostic, FolioError, Reporter
+from folio.model import Book
+from folio.paths import clean_stale_temporaries
+from folio.source.read import read_chapters
+
+FORMATS = ("pdf", "epub", "html")
+# progress(stage, done, total): stages are read, pdf, epub, html; total may be an estimate or None
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@dataclass
+class BuildResult:
+    book: Book | None  # None when nothing changed since the last build (up_to_date)
+    outputs: dict[str, Path] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    preflight: list = field(default_factory=list)  # preflight.Check for the kdp and ingram profiles
+    profile: str = "print"
+    up_to_date: bool = False  # skipped: the outputs of the last build are still right
+    engine: dict[str, str] = field(default_factory=dict)  # folio's WeasyPrint patches in the workers: name -> "on"/"off: why"
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+def slugify(title: str) -> str:
+    """'The Russian Liberation Army' -> 'the-russian-liberation-army' (ASCII file names)."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
+
+
+def _import(*modules: str) -> None:
+    """Import modules ahead of their use (on a thread). One that fails is imported again
+    where it is used, and reports its error there."""
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            return
+
+
+def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None,
+              progress: Progress | None = None, preload: tuple[str, ...] = ()) -> Book:
+    """Read and check a book folder; raise FolioError listing every problem. The modules in
+    `preload` (the writers the caller will use) are imported while pandoc reads."""
+    root = Path(root)
+    config = load_config(root)
+    report = report if report is not None else Reporter(ignore=config.lint_ignore)
+    report.ignore = config.lint_ignore
+    total = len(config.chapters)
+    loading = threading.Thread(target=_import, args=("folio.source.transform", *preload), daemon=True)
+    loading.start()  # while pandoc reads the chapters
+    chapters, found = read_chapters(config, cache, on_chapter=(lambda done: progress("read", done, total)) if progress else None)
+    report.extend(found)
+    loading.join()
+    from folio.source.transform import build_book
+
+    book = build_book(config, chapters, report)
+    report.raise_if_errors()
+    return book
+
+
+def build(
+    root: Path | str,
+    out: Path | str | None = None,
+    formats: tuple[str, ...] = ("pdf", "epub"),
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    profile: str | None = None,
+    facts: list | None = None,
+    skip_unchanged: bool = False,
+) -> BuildResult:
+    """Build `formats` of the book at `root` into `out` (default: root/dist).
+
+    `profile` (default: book.yaml's) chooses the PDF profile; a PDF for another profile
+    than print is named BOOK-PROFILE.pdf, and for kdp and ingram it is preflighted.
+    With `skip_unchanged` (and the cache), a build whose inputs are those of the last
+    one returns its outputs and diagnostics without building (uptodate.py). With `facts`
+    (a list), the PDF is laid out as one document and the layout facts folio proof
+    reports on are added to it (pdf/writer.py)."""
+    root = Path(root).resolve()
+    out = Path(out).resolve() if out else root / "dist"
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise FolioError(Diagnostic("--to", None, f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}"))
+    say = progress or (lambda _stage, _done, _total: None)
+    report = Reporter()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    cache = out / ".folio-cache" / "ast" if use_cache else None
+    key = None
+    if use_cache and facts is None:
+        from folio.uptodate import fingerprint, unchanged
+
+        key = fingerprint(root, out, formats, profile)
+        previous = unchanged(out, key) if skip_unchanged else None
+        if previous is not None:
+            outputs, diagnostics = previous
+            return BuildResult(None, outputs, diagnostics, {"total": time.perf_counter() - started}, profile=profile or "print",
+                               up_to_date=True)
+    if "pdf" in formats:
+        from folio.pdf.pool import warm_up
+
+        warm_up(root)  # the layout workers start while the chapters are read
+    writers = {"pdf": ("folio.pdf.writer",), "epub": ("folio.epub.writer", "ebooklib.epub"), "html": ("folio.html",)}
+    book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]))
+    timings["read"] = time.perf_counter() - started
+    if "epub" in formats and not book.config.identifier:
+        import uuid
+
+        suggestion = uuid.uuid5(uuid.NAMESPACE_URL, book.config.title)
+        raise FolioError(Diagnostic("book.yaml", None, f"an EPUB needs an identifier: add 'identifier: urn:uuid:{suggestion}' to book.yaml"))
+    clean_stale_temporaries(out)
+    result = BuildResult(book)
+    from folio.pdf.profiles import NAMES, PROFILES
+
+    profile = profile or book.config.profile
+    if profile not in NAMES:
+        raise FolioError(Diagnostic("--profile", None, f"unknown profile '{profile}': choose from {', '.join(NAMES)}"))
+    result.profile = profile
+    slug = slugify(book.config.title)
+    pdf_result = None
+    drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
+    if "pdf" in formats:
+        from folio.pdf.profiles import WORDS_PER_PAGE
+        from folio.pdf.writer import write_pdf
+
+        started = time.perf_counter()
+        words = sum(len(c.text.split()) for c in book.chapters)
+        estimate = max(1, words // WORDS_PER_PAGE + 8)
+        furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
+
+        def on_page(page: int) -> None:
+            if page > furthest[0]:
+                furthest[0] = page
+                say("pdf", page, max(estimate, page))
+
+        name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
+        meanwhile = None
+        if "epub" in formats:
+            from folio.epub.writer import draft_epub
+
+            def meanwhile() -> None:  # the EPUB's documents are rendered while the PDF is laid out
+                drafts.append(draft_epub(book))
+
+        pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], facts,
+                               out / ".folio-cache" / "pdf" if use_cache else None, meanwhile)
+        result.outputs["pdf"] = pdf_result.path
+        from folio.pdf.pool import engine_status
+
+        result.engine = engine_status()
+        if PROFILES[profile].preflight:
+            from folio.check.preflight import preflight
+
+            say("preflight", 0, 1)
+            result.preflight = preflight(pdf_result.path, book.config, profile)
+            say("preflight", 1, 1)
+        say("pdf", pdf_result.pages, pdf_result.pages)
+        timings["pdf"] = time.perf_counter() - started
+    if "epub" in formats:
+        say("epub", 0, 1)
+        from folio.epub.writer import write_epub
+
+        started = time.perf_counter()
+        result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result, drafts[0] if drafts else None)
+        say("epub", 1, 1)
+        timings["epub"] = time.perf_counter() - started
+    if "html" in formats:
+        say("html", 0, 1)
+        from folio.html import write_html
+
+        started = time.perf_counter()
+        result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
+        say("html", 1, 1)
+        timings["html"] = time.perf_counter() - started
+    result.diagnostics = list(report.items)
+    result.timings = timings
+    if key is not None and not any(c.status == "fail" for c in result.preflight):
+        from folio.uptodate import remember
+
+        remember(out, key, result.outputs, result.diagnostics)
+    return result

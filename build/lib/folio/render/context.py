@@ -1,0 +1,155 @@
+"""The Book -> what every template needs: metadata, labels, chapters, note groups.
+
+In: the `Book` and a `Renderer` for one output. Out: plain dicts and lists for
+Jinja (no AST), the same shape for print and EPUB, so a theme's templates read
+the same names in both. Also the build time, which makes outputs reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from typing import Any
+
+from folio.model import Book, Chapter
+from folio.render.renderer import Renderer, esc
+from folio.source.pandoc_ast import stringify
+
+# epub:type and DPUB-ARIA role of front and back matter, by a word in the chapter's id or classes
+SECTION_SEMANTICS: dict[str, tuple[str, str]] = {
+    "preface": ("preface", "doc-preface"), "foreword": ("foreword", "doc-foreword"),
+    "introduction": ("introduction", "doc-introduction"), "dedication": ("dedication", "doc-dedication"),
+    "prologue": ("prologue", "doc-prologue"), "epilogue": ("epilogue", "doc-epilogue"),
+    "afterword": ("afterword", "doc-afterword"), "appendix": ("appendix", "doc-appendix"),
+    "acknowledgments": ("acknowledgments", "doc-acknowledgments"), "acknowledgements": ("acknowledgments", "doc-acknowledgments"),
+    "glossary": ("glossary", "doc-glossary"), "colophon": ("colophon", "doc-colophon"),
+    "conclusion": ("conclusion", "doc-conclusion"), "epigraph": ("epigraph", "doc-epigraph"),
+    "bibliography": ("bibliography", "doc-bibliography"),
+}
+_LABELLED_TITLE = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|Capítulo)\s+)?(?:[IVXLCDM]+|\d+))[:.]\s+(\S.*)$")
+_LABELLED_HTML = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|Capítulo)\s+)?(?:[IVXLCDM]+|\d+))[:.]\s+")
+
+
+def build_time(book: Book) -> datetime.datetime:
+    """SOURCE_DATE_EPOCH, else the book's date, else 2000-01-01: never the wall clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+    parts = [int(p) for p in (book.config.date or "2000").split("-")]
+    parts += [1] * (3 - len(parts))
+    return datetime.datetime(parts[0], parts[1], parts[2], tzinfo=datetime.timezone.utc)
+
+
+def semantics(chapter: Chapter) -> tuple[str, str]:
+    """(epub:type, role) for a chapter's section."""
+    if chapter.role == "bodymatter":
+        return "chapter", "doc-chapter"
+    for word in [*chapter.classes, *re.split(r"[-_]", chapter.id)]:
+        if word.lower() in SECTION_SEMANTICS:
+            return SECTION_SEMANTICS[word.lower()]
+    return "chapter", "doc-chapter"
+
+
+def split_title(title_html: str) -> tuple[str, str]:
+    """'Book I: Clio' -> ('Book I', 'Clio'): a label line and a name line for openers."""
+    match = _LABELLED_HTML.match(title_html)
+    if not match:
+        return "", title_html
+    return match[1], title_html[match.end():]
+
+
+def note_group_title(chapter: Chapter, words: dict[str, str]) -> str:
+    """'Chapter 3: Title' for numbered chapters, unless the title carries its own label."""
+    if chapter.number is None or _LABELLED_TITLE.match(chapter.title_text):
+        return chapter.title_text
+    return f"{words['chapter']} {chapter.number}: {chapter.title_text}"
+
+
+def metadata(book: Book) -> dict[str, Any]:
+    config = book.config
+    when = build_time(book)
+    return {
+        "title": config.title,
+        "subtitle": config.subtitle,
+        "authors": list(config.author),
+        "author_line": _join_names(config.author),
+        "translators": _join_names(config.translator),
+        "editors": _join_names(config.editor),
+        "illustrators": _join_names(config.illustrator),
+        "publisher": config.publisher,
+        "date": config.date,
+        "year": config.date[:4],
+        "rights": config.rights,
+        "identifier": config.identifier,
+        "description": config.description,
+        "subjects": list(config.subject),
+        "keywords": ", ".join([*config.subject, *config.keywords]),
+        "lang": config.lang,
+        "modified": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        # PDF dates say when the file was made: only from SOURCE_DATE_EPOCH, never guessed
+        "pdf_date": when.strftime("%Y-%m-%dT%H:%M:%SZ") if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit() else "",
+    }
+
+
+def _join_names(names: tuple[str, ...]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def chapter_entry(chapter: Chapter, renderer: Renderer, body: bool = True) -> dict[str, Any]:
+    """One chapter for a template: ids, titles (split for openers), body HTML, notes."""
+    title_html = renderer.chapter_title(chapter)
+    label, name = split_title(title_html)
+    epub_type, role = semantics(chapter)
+    return {
+        "id": chapter.id,
+        "slug": chapter.slug,
+        "role": chapter.role,
+        "number": chapter.number,
+        "classes": " ".join(chapter.classes),
+        "title_html": title_html,
+        "toc_html": renderer.chapter_title(chapter, with_notes=False),
+        "title_text": chapter.title_text,
+        "label": label,
+        "name_html": name,
+        "subtitle": chapter.subtitle,
+        "byline": chapter.byline,
+        "epub_type": epub_type,
+        "aria_role": role,
+        "body": renderer.chapter_body(chapter) if body else "",
+        "headings": [
+            {"level": h.level, "id": h.id, "text": h.text, "html": renderer.plain_inlines(h.inlines)} for h in chapter.headings
+        ],
+    }
+
+
+def note_entries(chapter: Chapter, renderer: Renderer, backlink: str = "", lead: str = "") -> list[dict[str, Any]]:
+    """A chapter's notes for a template. `backlink` (end of the note) and `lead` (its start)
+    are format strings with {href} (the call), {id} (the note) and {number}."""
+    entries = []
+    for note in chapter.notes:
+        href = renderer.links.href(note.ref_id)
+        values = {"href": esc(href), "id": esc(note.id), "number": note.number}
+        entries.append({
+            "number": note.number,
+            "id": note.id,
+            "ref_href": href,
+            "html": renderer.note_body(chapter, note, backlink.format(**values) if backlink else "",
+                                       lead.format(**values) if lead else ""),
+        })
+    return entries
+
+
+def illustration_lists(book: Book, href: Any, words: dict[str, str]) -> dict[str, list[dict[str, str]]]:
+    """Figures and captioned tables for lists of illustrations/tables: href, label and caption text."""
+    def entry(item: Any, word: str, caption: str) -> dict[str, str]:
+        label = f"{word} {item.label}" if item.label else ""
+        return {"id": item.id, "href": href(item.id), "label": label, "caption": caption,
+                "text": f"{label}. {caption}" if label and caption else (label or caption)}
+
+    return {
+        "figures": [entry(f, words["figure"], stringify(f.caption).strip()) for f in book.figures],
+        "tables": [entry(t, words["table"], t.text) for c in book.chapters for t in c.tables],
+    }

@@ -1,0 +1,81 @@
+"""The theme's Jinja environment: a book's templates/ shadow the default theme's.
+
+In: the book folder. Out: `theme_environment`, a Jinja environment (autoescape,
+StrictUndefined) whose loaders read the book's templates/ first, then the theme's
+(also reachable as `default/NAME` for `{% extends %}`), each refusing a template that
+resolves outside its folder; `render_template`, which turns a broken template into a
+`path:line` error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+
+from folio.errors import Diagnostic, FolioError
+from folio.paths import is_inside
+from folio.theme import DEFAULT_TEMPLATES, THEME_ROOT
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A template loader that refuses templates resolving outside its folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        if filename and not is_inside(Path(filename), [Path(p) for p in self.searchpath]):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def theme_environment(book_root: Path) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined; the book's templates/ first."""
+    default = _ContainedLoader(str(DEFAULT_TEMPLATES))
+    loaders: list[jinja2.BaseLoader] = []
+    if (book_root / "templates").is_dir():
+        loaders.append(_ContainedLoader(str(book_root / "templates")))
+    loaders += [jinja2.PrefixLoader({"default": default}), default]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal: "The \\"Title\\"" (for page.css, rendered by Jinja)."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\' or ord(c) < 32 or c in "<>&" else c for c in str(text))
+    return markupsafe.Markup(f'"{escaped}"')
+
+
+def render_template(env: jinja2.Environment, name: str, book_root: Path, **context: Any) -> str:
+    """Render a theme template; a broken template is a user error at its file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise FolioError(Diagnostic(_shown_path(exc.filename or name, book_root), exc.lineno, f"template error: {exc.message}")) from None
+    except jinja2.TemplateNotFound as exc:
+        raise FolioError(Diagnostic(name, None, f"template '{exc.name}' not found")) from None
+    except jinja2.UndefinedError as exc:
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xhtml", ".css"))]
+        where, line = (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
+        raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc.message}")) from None
+
+
+def _shown_path(filename: str, book_root: Path) -> str:
+    path = Path(filename)
+    for base in (book_root, THEME_ROOT):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return filename

@@ -1,0 +1,148 @@
+"""Raw HTML and attributes an author wrote -> markup safe and valid in both outputs.
+
+In: raw HTML from the AST (pandoc hands it over a tag at a time when Markdown
+sits between the tags, or as a whole fragment), Div/Span attributes. Out:
+cleaned text for each raw node, the list of what was removed (the transform
+reports it as warnings), and `repair_fragment`, which makes a chapter's
+rendered markup well-formed and valid where raw HTML was involved.
+
+Every tag is rebuilt from an allowlist of element and attribute names; the
+content of script, style, iframe, object and similar elements is dropped with
+them; comments are dropped. Images come only from Markdown, where folio checks
+and packs them, so <img> is not allowed. Because tags are cleaned one by one
+(an opening tag may stand in one node and its end tag in another), the rendered
+chapter is re-parsed once at the end, which balances the tags and unwraps any
+element standing where HTML does not allow it (a stray <li>, a <details>
+without its <summary>).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree, html
+
+BLOCK_TAGS = {
+    "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br", "caption", "cite", "code",
+    "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "footer",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q",
+    "rp", "rt", "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
+}
+INLINE_TAGS = {
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "del", "dfn", "em", "i", "ins", "kbd", "mark",
+    "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+}
+# elements removed together with everything inside them
+DROPPED_WITH_CONTENT = ("script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math",
+                        "textarea", "select", "button", "form", "frameset", "frame", "applet", "audio", "video", "canvas")
+VOID_TAGS = {"br", "wbr", "hr", "col"}
+SAFE_ATTRIBUTES = {"class", "id", "lang", "title", "dir", "datetime", "colspan", "rowspan", "start", "reversed", "type", "scope"}
+# keyvals on Div/Span/Header that folio understands or passes on as they are
+PASSED_KEYVALS = {"lang", "title", "dir"}
+# element -> the parents HTML allows it in; elsewhere it is unwrapped
+REQUIRED_PARENTS = {
+    "li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "tr": {"table", "thead", "tbody", "tfoot"}, "td": {"tr"}, "th": {"tr"},
+    "thead": {"table"}, "tbody": {"table"}, "tfoot": {"table"}, "caption": {"table"}, "colgroup": {"table"},
+    "col": {"colgroup", "table"}, "summary": {"details"}, "rt": {"ruby"}, "rp": {"ruby"}, "figcaption": {"figure"},
+}
+# elements whose content may only be phrasing (inline) content, and the block elements that may not stand in them
+PHRASING_ONLY = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "summary", "dt"} | (INLINE_TAGS - {"a", "del", "ins"})
+BLOCK_ONLY = {"address", "article", "aside", "blockquote", "details", "div", "dl", "figure", "footer", "header", "h1",
+              "h2", "h3", "h4", "h5", "h6", "hr", "ol", "p", "pre", "section", "table", "ul"}
+_TOKENS = re.compile(
+    r"<!--.*?(?:-->|$)"
+    r"|<(" + "|".join(DROPPED_WITH_CONTENT) + r")\b[^>]*>.*?(?:</\1\s*>|$)"
+    r"|</?[A-Za-z][^>]*>|<[^A-Za-z][^>]*>|[^<]+|<",
+    re.S | re.I,
+)
+_TAG_RE = re.compile(r"^<(/?)([A-Za-z][A-Za-z0-9]*)\b([^>]*?)(/?)>$", re.S)
+_ATTR_RE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+_BARE_AMPERSAND = re.compile(r"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+
+
+def _escape_attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clean_raw(raw: str, block: bool) -> tuple[str, list[str]]:
+    """Clean one raw HTML node, tag by tag; return the markup and what was removed."""
+    allowed = BLOCK_TAGS if block else INLINE_TAGS
+    out: list[str] = []
+    removed: list[str] = []
+    for match in _TOKENS.finditer(raw):
+        token = match.group(0)
+        if token.startswith("<!--"):
+            continue
+        if match.group(1):
+            removed.append(f"<{match.group(1).lower()}>")
+            continue
+        if token.startswith("<") and len(token) > 1 and (token[1].isalpha() or token[1] == "/"):
+            tag, lost = _clean_tag(token, allowed)
+            removed += lost
+            if tag:
+                out.append(tag)
+        elif token.startswith("<"):
+            out.append(_escape_text(token))
+        else:
+            out.append(_BARE_AMPERSAND.sub("&amp;", token.replace(">", "&gt;")))
+    return "".join(out), removed
+
+
+def _clean_tag(tag: str, allowed: set[str]) -> tuple[str | None, list[str]]:
+    match = _TAG_RE.match(tag.strip())
+    if not match:
+        return None, [tag.strip()[:40]]
+    closing, name, attributes, _self_closing = match.groups()
+    name = name.lower()
+    if name not in allowed:
+        return None, [] if closing else [f"<{name}>"]
+    if closing:
+        return (None, []) if name in VOID_TAGS else (f"</{name}>", [])
+    kept: list[str] = []
+    removed: list[str] = []
+    for attr, value in _ATTR_RE.findall(attributes):
+        attr = attr.lower()
+        value = value[1:-1] if value[:1] in "\"'" else value
+        if attr in SAFE_ATTRIBUTES or (name == "a" and attr == "href" and re.match(r"(https?:|mailto:|#)", value)):
+            kept.append(f' {attr}="{_escape_attr(value)}"')
+        elif attr == "href" and re.match(r"\s*[a-z][a-z0-9+.-]*:", value, re.I):
+            removed.append(f"{value.strip().split(':', 1)[0].lower()}: URL")
+        else:
+            removed.append(f"{attr}=")
+    end = "/>" if name in VOID_TAGS else ">"
+    return f"<{name}{''.join(kept)}{end}", removed
+
+
+def clean_keyvals(keyvals: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+    """Attributes of a Div or Span: keep the harmless ones, report the rest."""
+    kept, removed = [], []
+    for key, value in keyvals:
+        if key in PASSED_KEYVALS or key.startswith("data-"):
+            kept.append([key, value])
+        else:
+            removed.append(f"{key}=")
+    return kept, removed
+
+
+def repair_fragment(markup: str) -> str:
+    """Balance a chapter's markup after raw HTML and unwrap elements HTML does not allow where they stand."""
+    wrapper = html.fragment_fromstring(markup, create_parent="div")
+    for element in list(wrapper.iter()):
+        if element is wrapper or not isinstance(element.tag, str):
+            continue
+        parent = element.getparent()
+        tag = element.tag.lower()
+        needs = REQUIRED_PARENTS.get(tag)
+        missing_summary = tag == "details" and (len(element) == 0 or element[0].tag != "summary")
+        block_in_phrasing = tag in BLOCK_ONLY and any(a.tag in PHRASING_ONLY for a in element.iterancestors())
+        if (needs and (parent is None or parent.tag not in needs)) or missing_summary or block_in_phrasing:
+            element.drop_tag()
+    parts = [_escape_text(wrapper.text or "")]
+    for child in wrapper:
+        parts.append(etree.tostring(child, method="xml", encoding="unicode", with_tail=True))
+    return "".join(parts)

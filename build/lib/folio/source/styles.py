@@ -1,0 +1,70 @@
+"""A book's own style sheets (styles/*.css) -> checked CSS and the files it uses.
+
+In: the book folder. Out: `BookStyle`s, one per file in cascade order, each with
+the files its url()s name (inside the book, checked) and its text with those
+URLs rewritten for the EPUB, where the style sheet lives at css/book.css; or
+errors at the style sheet's line for @import, remote, file: and absolute URLs
+and paths leaving the book. The theme's own CSS is trusted and not read here.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import Path
+
+from folio.errors import Reporter
+from folio.model import Asset, BookStyle
+from folio.paths import ContainmentError, contained, is_inside
+
+_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.I | re.S)
+_IMPORT = re.compile(r"@import\b", re.I)
+FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+def book_styles(root: Path, report: Reporter) -> list[BookStyle]:
+    folder = root / "styles"
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("*.css")):
+        shown = path.relative_to(root).as_posix()
+        if not is_inside(path, [root]):
+            report.error(shown, None, "style sheet points outside the book folder")
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            report.error(shown, None, "invalid UTF-8")
+            continue
+        style = BookStyle(path, shown, text, text)
+        for match in _IMPORT.finditer(text):
+            report.error(shown, _line(text, match.start()), "@import is not allowed: list every style sheet in styles/ instead")
+
+        def rewrite(match: re.Match[str]) -> str:
+            url = match.group(2).strip()
+            if url.startswith("data:"):
+                return match.group(0)
+            line = _line(text, match.start())
+            if re.match(r"[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("//"):
+                report.error(shown, line, f"url({url[:60]}) is not a file in the book: style sheets may not load remote or file: URLs")
+                return match.group(0)
+            try:
+                target = contained(path.parent, url.split("#")[0].split("?")[0])
+                if not is_inside(target, [root]):
+                    raise ContainmentError(f"'{url}' points outside the book folder")
+            except ContainmentError as exc:
+                report.error(shown, line, f"url(): {exc}")
+                return match.group(0)
+            key = target.relative_to(root.resolve()).as_posix()
+            media = FONT_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            style.resources.append(Asset(key, target, media))
+            return f'url("../{key}")'
+
+        style.epub_text = _URL.sub(rewrite, text)
+        found.append(style)
+    return found
+
+
+def _line(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1

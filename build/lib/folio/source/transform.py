@@ -1,0 +1,332 @@
+"""Read chapters -> the complete `Book`: titles, ids, notes, figures, links, assets.
+
+In: the `Config` and each chapter's pandoc AST from `read`. Out: a `Book` in
+which every id is unique across the book, every internal link resolves, every
+note is numbered (restarting per chapter) and replaced in the text by a
+``NoteRef``, every image is a checked `Asset`, and raw HTML is sanitised.
+Problems go to the `Reporter` with their file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from folio.config import Config
+from folio.errors import Reporter
+from folio.model import Book, Chapter, Figure, Heading, Note
+from folio.paths import ContainmentError, contained
+from folio.source import cite, images, xref
+from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
+from folio.source.sanitize import clean_keyvals, clean_raw
+from folio.source.styles import book_styles
+
+_UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
+_SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
+EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
+
+
+def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
+    """Assemble the Book from read chapters; report every problem found."""
+    references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
+    bibliography = cite.process(config, chapters, report)
+    book = Book(config=config, chapters=[c for c, _ in chapters])
+    for chapter, ast in chapters:
+        _take_title(chapter, ast, report)
+    if bibliography:
+        book.chapters.append(_bibliography_chapter(config, bibliography, len(book.chapters)))
+    surveys = [survey(chapter) for chapter in book.chapters]
+    explicit: dict[str, tuple[Chapter, int | None]] = {}
+    for chapter, found in zip(book.chapters, surveys):
+        _collect_explicit_ids(chapter, found, explicit, book, report)
+    body_number = 0
+    for chapter in book.chapters:
+        if chapter.role == "bodymatter" and "unnumbered" not in chapter.classes:
+            body_number += 1
+            chapter.number = body_number
+    taken = set(book.id_chapter)
+    slugs: set[str] = set()
+    for chapter, found in zip(book.chapters, surveys):
+        stem = chapter.id if chapter.generated else Path(chapter.source).stem
+        chapter.slug = _unique(re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter", slugs)
+        _number_headings(chapter, found, taken, book, report)
+        _check_figures_and_images(chapter, found, book, report)
+        xref.collect_tables(chapter, found["Table"], taken, book)
+        if not chapter.generated:
+            _sanitise(chapter, found, report)
+        _extract_notes(chapter, found, taken, book, report)
+    for chapter, found in zip(book.chapters, surveys):
+        _check_links(chapter, found, book, report)
+    from folio.language import labels
+
+    xref.number(book)
+    xref.resolve(book, references, report, labels(config.lang))
+    book.styles = book_styles(config.root, report)
+    if config.cover_image is not None:
+        key = _asset_key(config.cover_image, config.root)
+        try:
+            book.cover = images.checked_asset(key, config.cover_image)
+            book.assets.setdefault(key, book.cover)
+        except images.ImageError as exc:
+            report.error("book.yaml", config.line_of("cover-image"), f"cover-image: {exc}")
+    return book
+
+
+Survey = dict[str, list[dict[str, Any]]]
+SURVEYED = frozenset({"Header", "Image", "Figure", "Link", "Note", "RawBlock", "RawInline", "Div", "Span", "Code", "CodeBlock", "Table"})
+ID_BEARING = ("Header", "Div", "Span", "Code", "CodeBlock", "Link", "Image", "Figure", "Table")
+
+
+def survey(chapter: Chapter) -> Survey:
+    """One walk over a chapter (title first, notes included): the nodes each check needs, in reading order."""
+    found: Survey = {kind: [] for kind in SURVEYED | {"Str"}}
+
+    strays = found["Str"]
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if item.__class__ is dict:
+                kind = item.get("t")
+                if kind == "Str":  # words and spaces: most of the nodes; a word matters only as a stray [^note]
+                    if "[^" in item["c"]:
+                        strays.append(item)
+                    continue
+                if kind == "Space" or kind is None:
+                    continue
+                if kind in SURVEYED:
+                    found[kind].append(item)
+                content = item.get("c")
+                if content.__class__ is list:
+                    walk(content)
+                elif content.__class__ is dict:
+                    walk([content])
+            elif item.__class__ is list:
+                walk(item)
+
+    walk([chapter.title, chapter.blocks])
+    return found
+
+
+def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index: int) -> Chapter:
+    from folio.language import labels
+
+    words = labels(config.lang)
+    title = config.bibliography_title or (words["bibliography"] if bibliography.note_style else words["references"])
+    source = config.bibliography[0].relative_to(config.root).as_posix()
+    return Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",
+                   title=[{"t": "Str", "c": title}], title_text=title, classes=["bibliography"], blocks=bibliography.blocks,
+                   generated=True)
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None:
+    """The chapter's one level-1 heading becomes its title; YAML front matter may add more."""
+    meta = ast.get("meta", {})
+    blocks = ast["blocks"]
+    if not chapter.text.strip():
+        report.error(chapter.source, 1, "the chapter file is empty", code="chapter-empty")
+        return
+    level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
+    for extra in level1[1:]:
+        text = stringify(blocks[extra]["c"][2])
+        report.error(chapter.source, chapter.line_of(f"# {text[:20]}"), f"a second level-1 heading '{text}': a chapter file holds one chapter (use ## for sections)")
+    if level1:
+        position = level1[0]
+        before = blocks[:position]
+        if any(b["t"] not in ("RawBlock",) for b in before):
+            report.error(chapter.source, 1, "text before the chapter's level-1 heading: start the file with '# Title'")
+        _level, attr, inlines = blocks[position]["c"]
+        chapter.id, chapter.classes = attr[0], list(attr[1])
+        chapter.title = inlines
+        chapter.blocks = blocks[position + 1:]
+    elif "title" in meta:
+        chapter.title = _meta_inlines(meta["title"])
+        chapter.blocks = blocks
+    else:
+        report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)", code="chapter-empty")
+        chapter.blocks = blocks
+    chapter.title_text = stringify(chapter.title).strip()
+    if chapter.title and not chapter.title_text:
+        report.error(chapter.source, chapter.line_of("# ") or 1, "the chapter's heading has no text")
+    if "subtitle" in meta:
+        chapter.subtitle = stringify(_meta_inlines(meta["subtitle"])).strip()
+    if "author" in meta:
+        chapter.byline = stringify(_meta_inlines(meta["author"])).strip()
+    if not chapter.blocks and not chapter.title:
+        report.error(chapter.source, 1, "the chapter is empty", code="chapter-empty")
+
+
+def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
+    if value["t"] == "MetaInlines":
+        return value["c"]
+    if value["t"] == "MetaString":
+        return [{"t": "Str", "c": value["c"]}]
+    if value["t"] == "MetaList":
+        items: list[dict[str, Any]] = []
+        for item in value["c"]:
+            if items:
+                items.append({"t": "Str", "c": ", "})
+            items.extend(_meta_inlines(item))
+        return items
+    if value["t"] == "MetaBlocks":
+        return [i for b in value["c"] for i in b["c"]] if value["c"] else []
+    return []
+
+
+def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
+    """Ids the author wrote must be unique across the whole book."""
+    idents: list[str] = [chapter.id] if chapter.id else []
+    for kind in ID_BEARING:
+        idents += [attr[0] for attr in map(attr_of, found[kind]) if attr and attr[0]]
+    for ident in idents:
+        line = chapter.line_of(f"#{ident}")
+        if ident in explicit:
+            other, other_line = explicit[ident]
+            where = f"{other.source}:{other_line}" if other_line else other.source
+            report.error(chapter.source, line, f"duplicate id '{ident}' (also at {where})", code="id-duplicate")
+            continue
+        explicit[ident] = (chapter, line)
+        book.id_chapter[ident] = chapter.index
+        chapter.ids.add(ident)
+
+
+def _number_headings(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
+    """Give every heading an id (pandoc's algorithm, made unique) and check levels."""
+    if not chapter.id:
+        chapter.id = _unique(pandoc_identifier(chapter.title_text), taken)
+        book.id_chapter[chapter.id] = chapter.index
+        chapter.ids.add(chapter.id)
+    previous = 1
+    for node in found["Header"]:
+        level, attr, inlines = node["c"]
+        text = stringify(inlines).strip()
+        if not attr[0]:
+            attr[0] = _unique(pandoc_identifier(text), taken)
+            book.id_chapter[attr[0]] = chapter.index
+            chapter.ids.add(attr[0])
+        if level > previous + 1:
+            report.warn("heading-level-skipped", chapter.source, chapter.line_of(text[:30] or "#"), f"heading '{text}' is level {level} after level {previous}")
+        previous = level
+        chapter.headings.append(Heading(level, attr[0], text, inlines))
+
+
+def _extract_notes(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
+    """Number notes in reading order; turn each Note node into a NoteRef in place."""
+    for node in found["Note"]:
+        number = len(chapter.notes) + 1
+        note_id = _unique(f"{chapter.id}-note-{number}", taken)
+        ref_id = _unique(f"{chapter.id}-noteref-{number}", taken)
+        for ident in (note_id, ref_id):
+            book.id_chapter[ident] = chapter.index
+            chapter.ids.add(ident)
+        chapter.notes.append(Note(number, note_id, ref_id, node["c"]))
+        node["t"], node["c"] = "NoteRef", number
+    for node in found["Str"]:
+        match = _UNDEFINED_NOTE_RE.search(node["c"])
+        if match:
+            report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined", code="note-undefined")
+
+
+def _asset_key(path: Path, root: Path) -> str:
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    return _SAFE_KEY_RE.sub("-", relative)
+
+
+def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) -> str | None:
+    """Check an image path and register it as an asset; return its key."""
+    line = chapter.line_of(target)
+    scheme = urlsplit(target).scheme.lower()
+    if scheme and len(scheme) > 1:
+        report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched", code="image-missing")
+        return None
+    try:
+        path = contained(book.root, unquote(target))
+    except ContainmentError as exc:
+        report.error(chapter.source, line, f"image {exc}", code="image-missing")
+        return None
+    key = _asset_key(path, book.root)
+    if key not in book.assets:
+        try:
+            book.assets[key] = images.checked_asset(key, path)
+        except images.ImageError as exc:
+            report.error(chapter.source, line, f"image '{target}': {exc}", code="image-missing")
+            return None
+    return key
+
+
+def _check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
+    for node in found["Image"]:
+        target = node["c"][2]
+        target[0] = _image_asset(chapter, target[0], book, report) or ""
+    number = len(book.figures)
+    for node in found["Figure"]:
+        attr, caption, body = node["c"]
+        image = next((n for n in iter_inlines(body) if n["t"] == "Image"), None)
+        if image is None:
+            continue
+        number += 1
+        if not attr[0]:
+            attr[0] = f"figure-{number}"
+            book.id_chapter[attr[0]] = chapter.index
+        caption_inlines = [i for b in caption[1] for i in b["c"]] if caption[1] else []
+        img_attr, alt_inlines, target = image["c"]
+        keyvals = dict(img_attr[2])
+        alt = stringify(alt_inlines).strip()
+        if alt == stringify(caption_inlines).strip():
+            alt = ""  # pandoc copies the caption when no alt= was given
+            report.warn("figure-no-alt", chapter.source, chapter.line_of(target[0]), f"figure '{attr[0]}' has no alt= text")
+        chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
+
+
+def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:
+    """Clean raw HTML and Div/Span attributes in place; warn about each removal."""
+
+    def warn(what: list[str], needle: str) -> None:
+        if what:
+            report.warn("raw-html-removed", chapter.source, chapter.line_of(needle), f"removed {', '.join(what)} from raw HTML")
+
+    for node in found["RawBlock"] + found["RawInline"]:
+        kind = node["t"]
+        fmt, text = node["c"]
+        if fmt.lower() not in ("html", "html5", "xhtml"):
+            report.warn("raw-format-dropped", chapter.source, chapter.line_of(text[:30]), f"raw {fmt} is dropped from HTML outputs")
+            node["c"] = ["html", ""]
+            continue
+        cleaned, removed = clean_raw(text, block=kind == "RawBlock")
+        chapter.has_raw_html = True
+        warn(removed, text.strip()[:30])
+        node["c"] = ["html", cleaned or ""]
+    for node in found["Div"] + found["Span"]:
+        attr = node["c"][0]
+        if attr[2]:
+            attr[2], removed = clean_keyvals(attr[2])
+            warn(removed, removed[0].rstrip("=") if removed else "")
+
+
+def _check_links(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
+    for node in found["Link"]:
+        target = node["c"][2]
+        url = target[0]
+        if url.startswith("#"):
+            if unquote(url[1:]) not in book.id_chapter:
+                line = chapter.line_of(f"({url})", None) or chapter.line_of(f"({url} ")
+                report.error(chapter.source, line, f"link to '{url}': no such id in the book", code="link-broken")
+            continue
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in EXTERNAL_SCHEMES:
+            continue
+        if scheme:
+            report.warn("raw-html-removed", chapter.source, chapter.line_of(url[:30]), f"removed a {scheme}: link")
+            target[0] = ""
+            continue
+        report.error(chapter.source, chapter.line_of(url), f"link to '{url}': internal links are written [text](#id), external ones as full URLs", code="link-broken")

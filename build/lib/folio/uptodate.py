@@ -1,0 +1,74 @@
+"""Whether a build would change nothing: a fingerprint of every input, kept with the outputs.
+
+In: the book folder, the output folder, the formats and profile asked for. Out: the
+fingerprint (a SHA-256 over the content of every file of the book folder outside its
+outputs and hidden folders, folio's theme files, folio's version, the formats, the
+profile and SOURCE_DATE_EPOCH), and the record of the last build made with it
+(out/.folio-cache/build.json: the outputs with their SHA-256 and the build's
+diagnostics). `folio build` skips a build whose fingerprint and outputs match the
+record, and repeats its warnings. Contents are hashed, not dates, so a touched file
+does not rebuild and a changed one always does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from folio.errors import Diagnostic
+from folio.paths import atomic_write
+from folio.theme import DEFAULT_STYLES, DEFAULT_TEMPLATES
+from folio.version import __version__
+
+RECORD = Path(".folio-cache") / "build.json"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | None) -> str:
+    total = hashlib.sha256()
+    total.update(f"{__version__}|{','.join(formats)}|{profile}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
+    skipped = {out.resolve(), (root / "dist").resolve()}
+    for base in (root, DEFAULT_TEMPLATES, DEFAULT_STYLES):
+        for folder, dirs, files in os.walk(base):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped)
+            for name in sorted(files):
+                path = here / name
+                if name.startswith(".") or not path.is_file():
+                    continue
+                total.update(f"{path.relative_to(base).as_posix()}\0{_digest(path)}\0".encode())
+    return total.hexdigest()
+
+
+def unchanged(out: Path, key: str) -> tuple[dict[str, Path], list[Diagnostic]] | None:
+    """The outputs and diagnostics of the last build if it had this fingerprint and its outputs are intact."""
+    try:
+        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != key:
+        return None
+    outputs = {fmt: out / name for fmt, (name, _digest_) in record["outputs"].items()}
+    for fmt, (name, digest) in record["outputs"].items():
+        path = out / name
+        if not path.is_file() or _digest(path) != digest:
+            return None
+    diagnostics = [Diagnostic(d["path"], d["line"], d["message"], d["severity"], d["code"], d.get("column")) for d in record["diagnostics"]]
+    return outputs, diagnostics
+
+
+def remember(out: Path, key: str, outputs: dict[str, Path], diagnostics: list[Diagnostic]) -> None:
+    record = {
+        "fingerprint": key,
+        "outputs": {fmt: [path.name, _digest(path)] for fmt, path in outputs.items()},
+        "diagnostics": [{"path": d.path, "line": d.line, "message": d.message, "severity": d.severity, "code": d.code,
+                         "column": d.column} for d in diagnostics],
+    }
+    (out / RECORD).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(out / RECORD) as tmp:
+        tmp.write_text(json.dumps(record), encoding="utf-8")

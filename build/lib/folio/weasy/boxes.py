@@ -1,0 +1,257 @@
+"""WeasyPrint's laid-out pages -> plain facts about them: the one place folio reads its boxes.
+
+In: a laid-out `weasyprint.Document` (in a layout worker). Out: plain data that crosses
+process boundaries and is cached: where each page's counted text starts (`page_starts`,
+for the EPUB's page-list), the footnotes set away from their call (`orphan_footnotes`),
+the paragraphs with stacked hyphens (`stacked_hyphens`), and the layout facts the proof
+report reads (`layout_facts`: widows, orphans, overfull lines, headings at a page foot,
+where each id and each first mention of it is).
+
+Everything here reads `page._page_box` and the box classes of
+`weasyprint.formatting_structure.boxes`, which are not WeasyPrint's public API; the
+probe `boxes` in folio/weasy/probes.py checks they are there before a build relies on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from folio.model import PageStart
+from folio.render.pagemarks import alnum_count
+from folio.weasy import patches
+from folio.weasy.hyphens import HYPHEN_ENDS
+
+
+def page_box(page: Any) -> Any:
+    """The root box of a laid-out page (WeasyPrint keeps it private)."""
+    return page._page_box
+
+
+def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None = None,
+                before_page: Callable[[int], Any] | None = None) -> list[PageStart]:
+    """Walk WeasyPrint's pages in order and note where each one's counted text begins.
+
+    `counts` (letters counted so far per part) starts the count where an earlier layout
+    left it and holds the running count after the last page; `before_page(index)` is
+    called as each page's walk begins (flow.py notes the counts at chunk boundaries)."""
+    counts = {} if counts is None else counts
+    if not patches.available("boxes"):
+        return [PageStart(label, None) for label in labels]
+    from weasyprint.formatting_structure.boxes import MarginBox, TextBox
+
+    starts: list[PageStart] = []
+    for index, page in enumerate(document.pages):
+        if before_page is not None:
+            before_page(index)
+        first: list[tuple[str, int]] = []
+
+        def walk(box: Any, part: str | None, counting: bool) -> None:
+            if isinstance(box, MarginBox):
+                return
+            element = getattr(box, "element", None)
+            if element is not None and getattr(box, "element_tag", None):
+                classes = (element.get("class") or "").split()
+                if element.tag == "section" and "chapter" in classes and element.get("id"):
+                    part, counting = f"chapter:{element.get('id')}", True
+                elif element.tag == "section" and "endnotes" in classes:
+                    part, counting = None, False
+                elif element.tag == "ol" and "notes" in classes and element.get("data-chapter"):
+                    part, counting = f"notes:{element.get('data-chapter')}", True
+                elif (element.tag == "header" and "chapter-head" in classes or "note-number" in classes
+                      or "footnote" in classes or "note-group-title" in classes):
+                    counting = False
+            if isinstance(box, TextBox):
+                if counting and part:
+                    found = alnum_count(box.text)
+                    if found and not first:
+                        first.append((part, counts.get(part, 0)))
+                    counts[part] = counts.get(part, 0) + found
+                return
+            for child in getattr(box, "children", ()):
+                walk(child, part, counting)
+
+        walk(page_box(page), None, False)
+        starts.append(PageStart(labels[index], *first[0]) if first else PageStart(labels[index], None))
+    return starts
+
+
+def orphan_footnotes(document: Any) -> list[tuple[str, int]]:
+    """(note id, page index) of every footnote set on a page that does not hold its call."""
+    if not patches.available("boxes"):
+        return []
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox
+
+    orphans = []
+    for index, page in enumerate(document.pages):
+        children = page_box(page).children
+        area = next((box for box in children if isinstance(box, FootnoteAreaBox)), None)
+        if area is None or not children:
+            continue
+        root = children[0]
+        notes = [box.element.get("id") for box in area.children if getattr(box, "element", None) is not None]
+        if not notes:
+            continue
+        calls = {box.footnote.element.get("id") for box in root.descendants() if getattr(box, "footnote", None) is not None}
+        orphans += [(note, index) for note in notes if note and note not in calls]
+    return orphans
+
+
+def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
+    """data-p numbers of the paragraphs with more than `limit` hyphenated line ends in a row."""
+    if not patches.available("boxes"):
+        return []
+    from weasyprint.formatting_structure.boxes import (
+        FootnoteAreaBox,
+        LineBox,
+        MarginBox,
+    )
+
+    found: list[str] = []
+
+    def walk(box: Any) -> None:
+        if isinstance(box, (MarginBox, FootnoteAreaBox)):
+            return
+        children = getattr(box, "children", ())
+        if children and isinstance(children[0], LineBox):
+            element = getattr(box, "element", None)
+            number = element.get("data-p") if element is not None else None
+            streak = 0
+            for line in children:
+                text = "".join(t.text for t in _texts(line)).rstrip()
+                streak = streak + 1 if text.endswith(HYPHEN_ENDS) else 0
+                if streak > limit and number:
+                    found.append(number)
+                    break
+            return
+        for child in children:
+            walk(child)
+
+    for page in document.pages:
+        walk(page_box(page))
+    return found
+
+
+@dataclass
+class RawProblem:
+    """A layout problem as the boxes show it; folio proof finds its source line."""
+
+    kind: str  # widow, orphan, overfull line, stacked hyphens, heading at foot
+    page: int  # page index
+    chapter: str | None  # the id of the chapter it is in
+    text: str  # the whole text of the paragraph or heading
+    detail: str = ""  # put before the paragraph's first words ("1.5 pt too wide: ")
+
+
+@dataclass
+class LayoutFacts:
+    """What `folio proof` reports on, read from the pages while they are laid out."""
+
+    problems: list[RawProblem] = field(default_factory=list)
+    anchor_pages: dict[str, int] = field(default_factory=dict)  # id -> the page it is on
+    mention_pages: dict[str, int] = field(default_factory=dict)  # id -> the page of its first link
+    orphans: list[tuple[str, int]] = field(default_factory=list)  # footnotes away from their call
+
+
+@dataclass
+class _Fragment:
+    """A paragraph's part on one page."""
+
+    element: Any
+    chapter: str | None
+    lines: list[Any]
+
+
+def _text(element: Any) -> str:
+    return "".join(element.itertext())
+
+
+def layout_facts(document: Any) -> LayoutFacts:
+    """Widows, orphans, overfull lines, stacked hyphens and headings at a page's foot, and
+    the pages of ids and of their first mentions, in a laid-out document."""
+    from weasyprint.formatting_structure.boxes import (
+        FootnoteAreaBox,
+        LineBox,
+        MarginBox,
+        TextBox,
+    )
+
+    facts = LayoutFacts()
+    pages: list[list[_Fragment]] = []
+    last_box: list[tuple[Any, str | None]] = []  # the last block on each page
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            facts.anchor_pages.setdefault(anchor, index)
+        fragments: list[_Fragment] = []
+        blocks: list[tuple[Any, str | None]] = []
+
+        def walk(box: Any, chapter: str | None) -> None:
+            if isinstance(box, (MarginBox, FootnoteAreaBox)):
+                return
+            element = getattr(box, "element", None)
+            tag = getattr(box, "element_tag", None)
+            if element is not None and tag == "section" and "chapter" in (element.get("class") or "").split():
+                chapter = element.get("id")
+            if element is not None and tag == "a" and element.get("href", "").startswith("#"):
+                facts.mention_pages.setdefault(element.get("href")[1:], index)
+            if element is not None and tag in ("p", "h2", "h3", "h4", "h5", "h6") and not isinstance(box, (LineBox, TextBox)) \
+                    and getattr(box, "children", None) and isinstance(box.children[0], LineBox):
+                fragments.append(_Fragment(element, chapter, list(box.children)))
+                blocks.append((element, chapter))
+                return
+            if element is not None and tag in ("figure", "table", "blockquote", "ul", "ol", "pre"):
+                blocks.append((element, chapter))
+            for child in getattr(box, "children", ()):
+                walk(child, chapter)
+
+        walk(page_box(page), None)
+        pages.append(fragments)
+        last_box.append(blocks[-1] if blocks else (None, None))
+
+    def add(kind: str, index: int, element: Any, chapter: str | None, detail: str = "") -> None:
+        facts.problems.append(RawProblem(kind, index, chapter, _text(element), detail))
+
+    for index, fragments in enumerate(pages):
+        for position, fragment in enumerate(fragments):
+            continued_from = index > 0 and pages[index - 1] and pages[index - 1][-1].element is fragment.element
+            continues = index + 1 < len(pages) and pages[index + 1] and pages[index + 1][0].element is fragment.element
+            if fragment.element.tag == "p":
+                if continued_from and position == 0 and len(fragment.lines) == 1:
+                    add("widow", index, fragment.element, fragment.chapter)
+                if continues and position == len(fragments) - 1 and len(fragment.lines) == 1:
+                    add("orphan", index, fragment.element, fragment.chapter)
+            width = _content_width(fragment.lines)
+            for line in fragment.lines:
+                used = max((child.position_x + child.margin_width() for child in line.children), default=0) - line.position_x
+                if width and used > width + 1.0:
+                    add("overfull line", index, fragment.element, fragment.chapter, f"{used - width:.1f} pt too wide: ")
+                    break
+            stacked = 0
+            for line in fragment.lines:
+                text = "".join(t.text for t in _texts(line))
+                stacked = stacked + 1 if text.rstrip().endswith(HYPHEN_ENDS) else 0
+                if stacked == 3:
+                    add("stacked hyphens", index, fragment.element, fragment.chapter)
+        element, chapter = last_box[index]
+        if element is not None and element.tag in ("h2", "h3", "h4", "h5", "h6"):
+            add("heading at foot", index, element, chapter)
+    facts.orphans = orphan_footnotes(document)
+    return facts
+
+
+def _content_width(lines: list[Any]) -> float:
+    """The width lines may fill: the paragraph box's content width."""
+    return max((line.width for line in lines), default=0.0)
+
+
+def _texts(box: Any) -> list[Any]:
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    if isinstance(box, TextBox):
+        return [box]
+    out = []
+    for child in getattr(box, "children", ()):
+        out += _texts(child)
+    return out
+
+

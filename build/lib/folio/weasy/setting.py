@@ -1,0 +1,130 @@
+"""What laying out any job needs: fonts, a fetcher, style sheets, fixes, anchors.
+
+In: a `PartJob`. Out (`setting`): the worker's one font configuration, a fetcher that
+reads only the job's folders, the job's style sheets parsed once per worker, and
+WeasyPrint's warnings collected meanwhile; (`layout_fixes`) the CSS rules that mend
+footnotes set away from their call and stacked hyphens; (`add_anchors_and_bookmarks`)
+where each id and bookmark of a laid-out document is, as plain data.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from folio.weasy.boxes import orphan_footnotes, stacked_hyphens
+from folio.weasy.fetcher import contained_fetcher
+from folio.weasy.jobs import LogCollector, PartJob, PartResult
+
+# Margin boxes with no content are not made at all (hidden ones would still be laid out)
+HIDE_MARGIN_BOXES = "@page { " + " ".join(
+    f"@{box} {{ content: none !important; }}" for box in (
+        "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "left-top", "left-middle",
+        "left-bottom", "right-top", "right-middle", "right-bottom", "bottom-left-corner", "bottom-left",
+        "bottom-center", "bottom-right", "bottom-right-corner")) + " }"
+
+
+_FONTS: dict[str, Any] = {}
+
+
+def font_config() -> Any:
+    """The worker's one FontConfiguration: fonts load once, for every part it lays out."""
+    if "config" not in _FONTS:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONTS["config"] = FontConfiguration()
+    return _FONTS["config"]
+
+
+@dataclass
+class Setting:
+    """What laying out a part needs, made once per part by `setting`."""
+
+    font_config: Any
+    fetcher: Any
+    sheets: list[Any]  # the job's style sheets, margin boxes hidden for a part without furniture
+    refused: list[str]  # URLs the fetcher refused
+    collector: LogCollector
+
+    def warnings(self) -> list[str]:
+        return [m[:300] for m in self.collector.messages if "does not fetch" not in m]
+
+
+@contextmanager
+def setting(job: PartJob) -> Iterator[Setting]:
+    """The hyphen limit installed, the worker's fonts, a fetcher that reads only the job's
+    folders, the parsed style sheets, and WeasyPrint's warnings collected meanwhile."""
+    fonts = font_config()
+    refused: list[str] = []
+    fetcher = contained_fetcher([Path(r) for r in job.roots], refused)
+    collector = LogCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        sheets = sheets_of(job, fetcher, fonts)
+        if not job.furniture:
+            sheets.append(_sheet(HIDE_MARGIN_BOXES, job.base_url, fetcher, fonts))
+        yield Setting(fonts, fetcher, sheets, refused, collector)
+    finally:
+        logger.removeHandler(collector)
+
+
+def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0) -> None:
+    """The ids and bookmarks of WeasyPrint's pages, whose first is page `first` of the part,
+    in points from the page's bottom left (as PDF places them); an id keeps its first place."""
+    for index, page in enumerate(document.pages):
+        height = page.height * 0.75
+        for anchor, (x, y, *_rest) in page.anchors.items():
+            result.anchors.setdefault(anchor, (first + index, x * 0.75, height - y * 0.75))
+    for level, label, (page, _x, y), _state in _flatten(document.make_bookmark_tree()):
+        result.bookmarks.append((level, label, first + page, result.page_height - y * 0.75))
+
+
+def layout_fixes(document: Any, fixes: list[str], footnotes: bool) -> tuple[list[tuple[str, int]], list[str]]:
+    """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
+
+    Returns the footnotes set away from their call (when `footnotes`) and new rules: for
+    each such note `_footnote_fix`, and `hyphens: manual` for a paragraph with more than
+    two hyphenated line ends in a row. No new rules: the layout is final."""
+    orphans = orphan_footnotes(document) if footnotes else []
+    wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
+    wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+    return orphans, [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+
+
+def _footnote_fix(note: str, fixes: list[str]) -> str:
+    """How to keep a note with its call, stronger each time the note is still away from it:
+    let the call's line move alone (widows and orphans of 1), then start its paragraph on a new page."""
+    gentle = f'p[data-notes~="{note}"] {{ widows: 1; orphans: 1; }}'
+    return gentle if gentle not in fixes else f'p[data-notes~="{note}"] {{ break-before: page; }}'
+
+
+_SHEETS: dict[tuple[str, str], Any] = {}  # parsed style sheets, kept by a worker for its next parts
+
+
+def _sheet(text: str, base: str, fetcher: Any, font_config: Any) -> Any:
+    """A style sheet, parsed once per worker (every part uses the same ones)."""
+    import weasyprint
+
+    if (text, base) not in _SHEETS:
+        if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
+            _SHEETS.clear()
+        _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher)
+    return _SHEETS[text, base]
+
+
+def sheets_of(job: PartJob, fetcher: Any, font_config: Any) -> list[Any]:
+    """The job's style sheets, in cascade order."""
+    bases = job.css_bases or [job.base_url] * len(job.css)
+    return [_sheet(text, base, fetcher, font_config) for text, base in zip(job.css, bases)]
+
+
+def _flatten(tree: list[Any], level: int = 1) -> list[tuple[int, str, Any, Any]]:
+    out = []
+    for label, target, children, state in tree:
+        out.append((level, label, target, state))
+        out += _flatten(children, level + 1)
+    return out

@@ -1,0 +1,195 @@
+"""book.yaml -> Config: the typed, validated settings of one book.
+
+In: the book folder. Out: a `Config`, or a `FolioError` listing every problem of
+book.yaml at once, each with its line (unknown keys with a suggestion, wrong types,
+missing required keys, chapter files that are missing or leave the book).
+
+YAML is read with the safe loader; anchors, aliases and tags that would build Python
+objects are refused (yamlnodes.py). `SCHEMA` is one option object per key, with its
+kind, default, documentation and validation (options.py); docs/book-yaml.md is
+generated from it by `python -m folio.config` and a test checks it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from folio.config.options import (
+    ROLES,
+    TRIMS,
+    ChapterEntry,
+    Chapters,
+    Choice,
+    Context,
+    Date,
+    File,
+    Files,
+    Flag,
+    Lint,
+    Option,
+    Text,
+    Texts,
+    Trim,
+)
+from folio.config.yamlnodes import (
+    Problems,
+    line_of,
+    refuse_anchors,
+    refuse_tags,
+    suggest,
+)
+from folio.errors import Diagnostic, FolioError
+
+__all__ = ["ROLES", "SCHEMA", "TRIMS", "ChapterEntry", "Config", "load_config", "markdown"]
+
+SCHEMA: tuple[Option, ...] = (
+    Text("title", "The book's title (required).", required=True, nonempty=True),
+    Text("subtitle", "A subtitle, shown on the title page."),
+    Texts("author", "Author or authors: a string or a list."),
+    Texts("translator", "Translators, credited on the title page and in the EPUB metadata."),
+    Texts("editor", "Editors."),
+    Texts("illustrator", "Illustrators."),
+    Text("lang", "BCP 47 language tag (en-US, fr, de-CH); drives hyphenation and quotes. Default en.", default="en",
+         pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", shape="a BCP 47 tag like en-US"),
+    Text("identifier", "urn:uuid:..., isbn:978... or a URL; required for EPUB."),
+    Text("publisher", "The publisher, on the title and copyright pages."),
+    Date("date", "Publication date: YYYY, YYYY-MM or YYYY-MM-DD.", default=""),
+    Text("rights", "The copyright or licence statement for the copyright page."),
+    Text("description", "A blurb: EPUB description and PDF subject."),
+    Texts("subject", "Subjects (EPUB dc:subject, PDF keywords)."),
+    Texts("keywords", "Further PDF keywords."),
+    File("cover-image", "The cover picture, inside the book folder (JPEG or PNG)."),
+    Files("bibliography", "Bibliography file or files (.bib, .json, .yaml)."),
+    Text("csl", "Citation style: a bundled style name (chicago-notes-bibliography, the default; apa; "
+         "modern-language-association; ...) or a .csl file inside the book."),
+    Texts("nocite", "Bibliography entries to list although not cited: keys, or '*' for all.", strip="@"),
+    Flag("citations-per-chapter", "true: every chapter starts again with full first citations (Chicago's advice for books). Default false.",
+         default=False),
+    Text("bibliography-title", "The heading of the bibliography (default: Bibliography for note styles, References otherwise)."),
+    Chapters("chapters", "Reading order: file paths, or {file, role} with role frontmatter|bodymatter|backmatter.", required=True),
+    Trim("trim", "Print trim size: 5x8, 5.5x8.5, 6x9 (default), 7x10, a5, ..., or '150mm x 220mm'.", default=TRIMS["6x9"]),
+    Lint("lint", "Diagnostics settings: {ignore: [warning-code, ...]}."),
+    Choice("profile", "PDF output profile (docs/profiles.md): print (the default), proof, kdp, ingram or screen; --profile overrides it.",
+           ("print", "proof", "kdp", "ingram", "screen")),
+    Choice("notes", "Where the PDF sets notes: endnotes (end of the book, the default), chapter (end of each chapter) or footnotes "
+           "(foot of the page).", ("endnotes", "chapter", "footnotes")),
+    Choice("numbering", "Figure and table numbers: none (the default), chapter (Figure 2.3) or book (Figure 7). Cross-references to "
+           "figures and tables need numbers.", ("none", "chapter", "book")),
+    Texts("lists", "Lists to print after the contents: figures, tables, or both.", choices=("figures", "tables")),
+    Choice("theme", "The look: default, or classic (small-caps openers, drop caps, ornamented scene breaks).", ("default", "classic")),
+    Flag("drop-caps", "true: chapter openers start with a drop cap (default: the theme's choice)."),
+    Flag("small-caps-openers", "true: the first line of a chapter is set in small capitals (default: the theme's choice)."),
+    Flag("draft", "true: the proof profile prints a DRAFT mark on every page. Default false.", default=False),
+)
+OPTIONS = {option.key: option for option in SCHEMA}
+
+
+@dataclass(frozen=True)
+class Config:
+    root: Path
+    title: str
+    chapters: tuple[ChapterEntry, ...]
+    subtitle: str = ""
+    author: tuple[str, ...] = ()
+    translator: tuple[str, ...] = ()
+    editor: tuple[str, ...] = ()
+    illustrator: tuple[str, ...] = ()
+    lang: str = "en"
+    identifier: str = ""
+    publisher: str = ""
+    date: str = ""
+    rights: str = ""
+    description: str = ""
+    subject: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    cover_image: Path | None = None
+    bibliography: tuple[Path, ...] = ()
+    csl: str = ""
+    nocite: tuple[str, ...] = ()
+    citations_per_chapter: bool = False
+    bibliography_title: str = ""
+    trim: tuple[float, float] = TRIMS["6x9"]
+    lint_ignore: frozenset[str] = frozenset()
+    profile: str = "print"
+    notes: str = "endnotes"
+    numbering: str = "none"
+    lists: tuple[str, ...] = ()
+    theme: str = "default"
+    drop_caps: bool | None = None
+    small_caps_openers: bool | None = None
+    draft: bool = False
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def line_of(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate `root/book.yaml`; raise FolioError with every problem."""
+    root = root.resolve()
+    problems = Problems()
+    config_path = root / "book.yaml"
+    if not root.is_dir():
+        raise FolioError(Diagnostic(str(root), None, "no such book folder"))
+    if not config_path.is_file():
+        raise FolioError(Diagnostic(str(root), None, "not a book folder: book.yaml is missing"))
+    raw = config_path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise FolioError(Diagnostic("book.yaml", line, "invalid UTF-8")) from None
+    if not refuse_anchors(text, problems):
+        raise FolioError(problems.items)
+    document = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not refuse_tags(document, problems):
+        raise FolioError(problems.items)
+    if not isinstance(document, yaml.MappingNode):
+        raise FolioError(Diagnostic("book.yaml", 1, "book.yaml must be a mapping of keys (title:, chapters:, ...)"))
+
+    values: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    for key_node, value_node in document.value:
+        key = key_node.value
+        if key in lines:
+            problems.add(line_of(key_node), f"key '{key}' appears twice (first at line {lines[key]})")
+            continue
+        lines[key] = line_of(key_node)
+        option = OPTIONS.get(key)
+        if option is None:
+            problems.add(line_of(key_node), f"unknown key '{key}'{suggest(key, list(OPTIONS))}")
+            continue
+        value = option.parse(value_node, Context(root, problems))
+        if value is not None:
+            values[option.field] = value
+    for option in SCHEMA:
+        if option.required and option.key not in lines:
+            problems.add(1, f"required key '{option.key}' is missing")
+    if problems.items:
+        raise FolioError(problems.items)
+    return Config(root=root, lines=lines, **values)
+
+
+def markdown() -> str:
+    """docs/book-yaml.md, from the schema."""
+    rows = "\n".join(f"| `{o.key}` | {o.kind} | {o.doc.replace('|', '&#124;')} |" for o in SCHEMA)
+    return f"""# book.yaml
+
+Every key folio reads. An unknown key is an error naming its line (with a suggestion
+for a misspelling); all problems are reported together. Values are plain YAML: anchors,
+aliases and tags are refused.
+
+This page is generated from the schema in `folio/config/__init__.py`
+(`python -m folio.config > docs/book-yaml.md`); a test checks it is up to date.
+
+| key | kind | value |
+|---|---|---|
+{rows}
+
+Chapter entries are a path (a body chapter) or a mapping with `file` and `role`
+(`frontmatter`, `bodymatter`, `backmatter`). Every path must stay inside the book folder.
+"""

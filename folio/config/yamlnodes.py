@@ -1,0 +1,79 @@
+"""book.yaml as YAML nodes: read safely, with each value's line.
+
+In: book.yaml's text. Out: its composed node tree (anchors, aliases and tags that would
+build Python objects refused, each at its line), plain values built from nodes with the
+safe constructor, and `Problems`, the list every option adds its diagnostics to.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import yaml
+
+from folio.errors import Diagnostic
+
+
+class Problems:
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        self.items.append(Diagnostic("book.yaml", line, message))
+
+
+def line_of(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def refuse_anchors(text: str, problems: Problems) -> bool:
+    """YAML anchors and aliases are refused: they enable billion-laughs expansion."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                problems.add(event.start_mark.line + 1, "YAML anchors and aliases (&name, *name) are not allowed")
+                return False
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        problems.add(mark.line + 1 if mark else None, f"invalid YAML: {problem}")
+        return False
+    return True
+
+
+SAFE_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
+
+
+def refuse_tags(node: yaml.Node | None, problems: Problems) -> bool:
+    """Only YAML's core types: a tag such as !!python/object is refused wherever it stands."""
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if current.tag not in SAFE_TAGS:
+            shown = current.tag.replace("tag:yaml.org,2002:", "!!")
+            problems.add(line_of(current), f"the YAML tag '{shown}' is not allowed")
+            return False
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+    return True
+
+
+def scalar(node: yaml.Node, problems: Problems) -> Any:
+    """Build a plain value from a node with the safe constructor (no Python tags)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag.startswith("tag:yaml.org,2002:python"):
+        problems.add(line_of(node), f"the YAML tag {node.tag.split(':')[-1]!r} is not allowed")
+        return None
+    constructor = yaml.constructor.SafeConstructor()
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        problems.add(line_of(node), f"invalid value: {exc.problem}")
+        return None
+
+
+def suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
