@@ -210,3 +210,45 @@ def test_citation_books_pass_epubcheck_and_link_to_the_bibliography(tmp_path, st
     assert len(to_entries) >= 30
     bibliography_page = probe.dests["bibliography"]
     assert all(probe.dests[link.dest] >= bibliography_page for link in to_entries)
+
+
+CSL = "http://purl.org/net/xbiblio/csl"
+BAD_STYLES = {
+    "not-xml": ("this is not <xml", "bad.csl:1: not a CSL style: the XML is not well-formed"),
+    "a-locale": (f'<?xml version="1.0"?>\n<locale xmlns="{CSL}" version="1.0" xml:lang="en-US"/>\n',
+                 "bad.csl:2: not a CSL style: the root element is <locale>"),
+    "dependent": (f'<?xml version="1.0"?>\n<style xmlns="{CSL}" version="1.0" class="note">\n<info><title>x</title>\n'
+                  '<link href="http://www.zotero.org/styles/apa" rel="independent-parent"/></info>\n</style>\n',
+                  "bad.csl:4: a dependent CSL style: folio does not fetch its parent"),
+    "no-citation": (f'<?xml version="1.0"?>\n<style xmlns="{CSL}" version="1.0" class="note">\n<info><title>x</title></info>\n</style>\n',
+                    "bad.csl:2: not a usable CSL style: it has no <citation> element"),
+    "citeproc-refuses": (f'<?xml version="1.0"?>\n<style xmlns="{CSL}" version="1.0" class="note">\n<info><title>x</title></info>\n'
+                         '<citation><layout><text variable="title"/></layout></citation>\n'
+                         '<bibliography><layout><text variable="title"/><foo/></layout></bibliography>\n</style>\n',
+                         "bad.csl: the citations could not be formatted: CiteprocParseError"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STYLES))
+def test_a_bad_csl_file_is_an_error_at_its_line_without_a_traceback(tmp_path, case):
+    from click.testing import CliRunner
+
+    from folio.cli import main
+
+    text, expected = BAD_STYLES[case]
+    root = citation_book(tmp_path, "bad.csl")
+    (root / "bad.csl").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", str(root), "--to", "epub", "--no-cache"])
+    assert result.exit_code == 1
+    assert f"{root.as_posix()}/{expected}" in result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_citeproc_that_takes_too_long_is_stopped_with_an_error(tmp_path, monkeypatch):
+    from folio.source import cite
+
+    monkeypatch.setattr(cite, "CITEPROC_TIMEOUT", 0.001)
+    with pytest.raises(FolioError) as caught:
+        load_book(citation_book(tmp_path, "apa"))
+    messages = [d.format() for d in caught.value.diagnostics]
+    assert any("took longer than 0.001 s and was stopped" in m for m in messages), messages
