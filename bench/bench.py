@@ -233,6 +233,7 @@ def main() -> None:
         words = int(float(size.lower().rstrip("km")) * (1_000_000 if size.lower().endswith("m") else 1_000))
         books.append((f"synth-{size}", make_book(scratch / size, words)))
     print(f"{os.cpu_count()} cores; {platform.platform()}; Python {platform.python_version()}")
+    _print_engine(scratch)
     print(f"{'book':<12}{'build':<10}{'tool':<8}{'median s':>10}{'cpu s':>10}{'peak MB':>10}")
     for name, book in books:
         cold: dict[str, float] = {}
@@ -254,6 +255,16 @@ def main() -> None:
     if args.plot:
         plot([r for r in rows if r["format"] in ("epub", "pdf")], results / "scaling.png")
         print(f"wrote {results / 'scaling.png'}")
+
+
+def _print_engine(scratch: Path) -> None:
+    """Which of folio's WeasyPrint patches the layout workers use (folio build -v on a new book):
+    a probe that fails on this machine makes the PDF slower, and the ratios should say why."""
+    folio = str(BIN / "folio")
+    book = scratch / "engine-probe"
+    subprocess.run([folio, "new", str(book), "--title", "Engine", "--author", "Bench", "--lang", "en"], capture_output=True, check=True)
+    done = subprocess.run([folio, "build", str(book), "--to", "pdf", "--no-cache", "-q", "-v"], capture_output=True, text=True)
+    print("\n".join(line for line in done.stderr.splitlines() if line.startswith(("folio: WeasyPrint", "  "))))
 
 
 def _words(book: Path) -> int:

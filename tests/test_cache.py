@@ -161,6 +161,7 @@ def _notes_entry(out: Path) -> dict:
     return json.loads((parts / f"{key}.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_an_edited_note_is_laid_out_again_from_near_it_and_the_pdf_is_a_cold_builds(tmp_path):
     """The notes are one 60-page flow (flow.py): after a sentence is added to one note, the
     layout resumes shortly before it and stops where the old page breaks come back; the PDF

@@ -189,6 +189,7 @@ def test_citation_without_bibliography(make_book):
     assert errors_of(root) == ["chapters/01.md:3: citation '@someone' but book.yaml names no bibliography"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style", ["chicago-notes-bibliography", "apa", "ieee"])
 def test_citation_books_pass_epubcheck_and_link_to_the_bibliography(tmp_path, style):
     from conftest import ace, epubcheck

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from folio import __version__
@@ -138,6 +139,7 @@ def test_template_syntax_error_names_file_and_line(make_book, tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_check_runs_the_validators_and_reports_at_the_source(make_book, tmp_path):
     root = make_book({"01.md": "# One {#one}\n\n## Section {#sec}\n\nHello.\n"})
     result = run("check", str(root), "--validate", "-o", str(tmp_path / "ok"))
@@ -154,6 +156,7 @@ def test_check_runs_the_validators_and_reports_at_the_source(make_book, tmp_path
     assert all(line.startswith(f"{root.as_posix()}/chapters/01.md") for line in lines), lines
 
 
+@pytest.mark.slow
 def test_new_creates_a_book_that_builds_and_validates(tmp_path):
     from conftest import epubcheck
 
@@ -175,6 +178,7 @@ def test_new_creates_a_book_that_builds_and_validates(tmp_path):
     assert again.exit_code == 1 and "folder exists and is not empty" in again.output
 
 
+@pytest.mark.slow
 def test_notes_and_links_in_headings_stay_out_of_the_nav(make_book, tmp_path):
     from conftest import epubcheck
 
@@ -215,6 +219,7 @@ def _children(pid: int) -> list[int]:
     return _processes(lambda fields: int(fields[1]) == pid)
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_no_layout_worker_behind(tmp_path):
     """A build killed outright (SIGKILL) cannot tell its layout workers to stop; they must
     notice and end, with the forkserver they keep alive."""
@@ -251,6 +256,7 @@ def _group_alive(group: int) -> list[int]:
     return _processes(lambda fields: int(fields[2]) == group and fields[0] != "Z")
 
 
+@pytest.mark.slow
 def test_the_folio_command_exits_with_its_status_after_printing_everything(make_book, tmp_path):
     """The installed `folio` ends the process at once after a command (cli.run): what the
     command printed must still come out, with the command's exit status, and the layout

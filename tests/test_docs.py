@@ -1,8 +1,7 @@
 """The project's docs stay true to the code."""
 
-from pathlib import Path
-
 import dataclasses
+from pathlib import Path
 
 from folio.config import OPTIONS, SCHEMA, Config, markdown
 from folio.errors import ERROR_CODES, WARNING_CODES

@@ -6,12 +6,15 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from conftest import epubcheck, write_book
 from fuzzbook import chapter
 from hypothesis import HealthCheck, Phase, given, settings
 
 from folio import build
 from folio.errors import FolioError
+
+pytestmark = pytest.mark.slow  # builds generated books and runs EPUBCheck on each
 
 STATS = {"valid": 0, "clear-error": 0, "invalid": 0}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from click.testing import CliRunner
 from conftest import CORPUS
 from PIL import Image
@@ -88,6 +89,7 @@ def test_stats_per_chapter_and_total(make_book):
     assert "Total" in table.output and "words" in table.output
 
 
+@pytest.mark.slow
 def test_stats_of_the_corpus_agree_with_its_manifest():
     manifest = json.loads((CORPUS / "manifest.json").read_text())
     for name in ("small", "large"):

@@ -10,6 +10,8 @@ from conftest import ace, epubcheck
 from lxml import etree
 from pdfprobe import PdfProbe
 
+pytestmark = pytest.mark.slow  # builds the sample and the three corpus books and validates every output
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
 

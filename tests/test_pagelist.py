@@ -43,6 +43,7 @@ def large(tmp_path_factory):
     return built("large", tmp_path_factory)
 
 
+@pytest.mark.slow
 def test_page_list_matches_the_printed_pages_of_the_large_book(large):
     probe = PdfProbe(large.pdf)
     labels = probe.reader.page_labels
@@ -58,6 +59,7 @@ def test_page_list_matches_the_printed_pages_of_the_large_book(large):
         assert body.startswith(expected), f"page {labels[index]}: EPUB {expected!r} / PDF {body[:120]!r}"
 
 
+@pytest.mark.slow
 def test_page_list_nav_and_metadata(large):
     with zipfile.ZipFile(large.epub) as archive:
         nav = archive.read("EPUB/nav.xhtml").decode()
@@ -94,6 +96,7 @@ def test_pages_without_text_take_the_next_pages_place():
                                        "chapter:b": [(0, "3"), (0, "4"), (10**12, "5")]}
 
 
+@pytest.mark.slow
 def test_the_epub_rendered_during_the_pdf_layout_is_the_epub_written_after_it(tmp_path):
     """A build of both formats renders the EPUB's documents while the PDF is laid out; the
     documents with "page N" are rendered again with the PDF's folios. The result must be the

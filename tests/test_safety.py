@@ -177,6 +177,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_a_killed_build_never_damages_the_last_good_outputs(tmp_path):
     import zipfile
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
+pytestmark = pytest.mark.slow  # starts the preview server and a browser
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 

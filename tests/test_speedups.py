@@ -17,6 +17,8 @@ import pikepdf
 import pytest
 from conftest import CORPUS, write_book
 
+pytestmark = pytest.mark.slow  # builds books with and without the speed-ups
+
 TRICKY = """\
     # Odd glyphs
 
@@ -87,42 +89,56 @@ def test_same_pages_with_and_without_speedups(tmp_path, name, profile):
             assert left == right, f"page {number} differs"
 
 
-def test_justified_lines_are_drawn_from_their_layout(monkeypatch):
+_KEPT_LAYOUTS = """
+import json, sys
+import weasyprint
+from weasyprint.text.ffi import pango
+from weasyprint.text.fonts import FontConfiguration
+from folio.theme import DEFAULT_STYLES
+from folio.weasy import drawtext, patches
+
+
+if not 15000 <= pango.pango_version() < 15100:
+    print(json.dumps(None)); sys.exit(0)
+assert patches.install()["draw-text"] == "on"
+outcomes = []
+real = drawtext._justified_runs
+
+def counted(*args):
+    runs = real(*args)
+    outcomes.append(runs is not None)
+    return runs
+
+drawtext._justified_runs = counted
+gentium = (DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf").as_uri()
+
+def drawn(text):
+    outcomes.clear()
+    fonts = FontConfiguration()
+    sheet = weasyprint.CSS(string=f'@font-face {{ font-family: "Gentium Book Plus"; src: url({gentium}); }}', font_config=fonts)
+    html = f'<p style="text-align: justify; font-family: Gentium Book Plus; width: 12cm">{text}</p>'
+    assert weasyprint.HTML(string=html).write_pdf(stylesheets=[sheet], font_config=fonts).startswith(b"%PDF")
+    return list(outcomes)
+
+plain = drawn("Plain justified text runs on long enough to fill several lines of the measure. " * 12)
+fallback = drawn("For every \u2200 word the font has no glyph for, another font is found. " * 12)
+print(json.dumps([plain, fallback]))
+"""
+
+
+def test_justified_lines_are_drawn_from_their_layout():
     """Lines of justified text are drawn from the Pango layout they were laid out with (not
     shaped a second time); a line that falls back to another font for a character is
-    refused and drawn WeasyPrint's way (test_same_pages... checks such lines are the same)."""
-    import weasyprint
-    from weasyprint.text.ffi import pango
-    from weasyprint.text.fonts import FontConfiguration
+    refused and drawn WeasyPrint's way (test_same_pages... checks such lines are the same).
+    In a process of its own, as a layout worker: the test process keeps WeasyPrint unpatched."""
+    import json
 
-    from folio.theme import DEFAULT_STYLES
-    from folio.weasy import drawtext, patches
-
-    if not 15000 <= pango.pango_version() < 15100:
+    done = subprocess.run([sys.executable, "-c", _KEPT_LAYOUTS], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    if found is None:
         pytest.skip("the justified runs are worked out for Pango 1.50 only")
-    assert patches.install()["draw-text"] == "on"
-    outcomes: list[bool] = []
-
-    def counted(*args):
-        runs = real(*args)
-        outcomes.append(runs is not None)
-        return runs
-
-    real = drawtext._justified_runs
-    monkeypatch.setattr(drawtext, "_justified_runs", counted)
-    gentium = (DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf").as_uri()
-
-    def drawn(text: str) -> list[bool]:
-        """Whether each line of a justified paragraph was drawn from its kept layout."""
-        outcomes.clear()
-        fonts = FontConfiguration()
-        sheet = weasyprint.CSS(string=f'@font-face {{ font-family: "Gentium Book Plus"; src: url({gentium}); }}', font_config=fonts)
-        html = f'<p style="text-align: justify; font-family: Gentium Book Plus; width: 12cm">{text}</p>'
-        assert weasyprint.HTML(string=html).write_pdf(stylesheets=[sheet], font_config=fonts).startswith(b"%PDF")
-        return list(outcomes)
-
-    plain = drawn("Plain justified text runs on long enough to fill several lines of the measure. " * 12)
+    plain, fallback = found
     assert len(plain) >= 8 and all(plain)
     # U+2200 is not in Gentium: every line with one has a run in another font
-    fallback = drawn("For every \u2200 word the font has no glyph for, another font is found. " * 12)
     assert len(fallback) >= 8 and sum(not kept for kept in fallback) >= len(fallback) - 2

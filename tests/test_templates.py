@@ -19,6 +19,7 @@ from folio.errors import FolioError
 from folio.render.hooks import HOOKS
 from folio.theme import DEFAULT_TEMPLATES
 
+
 def _chapter(title: str, key: str) -> str:
     """Long enough for running heads on its rectos; forty notes, for a notes part of several pages."""
     paragraphs = [f"Paragraph {n} of the {key} chapter, which runs on for a while to fill its page.[^{key}{n}] " * 4

@@ -30,6 +30,7 @@ FOLIO = str(Path(sys.executable).parent / "folio")
 def _speedups_wanted(monkeypatch):
     monkeypatch.delenv("FOLIO_SPEEDUPS", raising=False)
     monkeypatch.delenv("FOLIO_PROBES_FAIL", raising=False)
+    assert not patches._STATUS, "no test installs the patches in the test process (they are for layout workers)"
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.name)
@@ -77,6 +78,7 @@ def test_the_table_says_what_is_off_and_what_replaces_it():
     assert "off" in line and "Pango 1.46" in line and BY_NAME["draw-text"].fallback in line
 
 
+@pytest.mark.slow
 def test_importing_and_building_with_folio_leaves_weasyprint_unpatched(tmp_path):
     """A program that calls folio.build() gets WeasyPrint as it is: the patches are
     installed in folio's layout workers only."""

@@ -19,7 +19,7 @@ from typing import Callable
 
 from folio.config import load_config
 from folio.errors import Diagnostic, FolioError, Reporter
-from folio.model import Book
+from folio.model import Book, PdfResult
 from folio.paths import clean_stale_temporaries
 from folio.source.read import read_chapters
 
@@ -134,7 +134,7 @@ def build(
         raise FolioError(Diagnostic("book.yaml", None, f"an EPUB needs an identifier: add 'identifier: urn:uuid:{suggestion}' to book.yaml"))
     clean_stale_temporaries(out)
     result = BuildResult(book)
-    from folio.pdf.profiles import NAMES, PROFILES
+    from folio.pdf.profiles import NAMES
 
     profile = profile or book.config.profile
     if profile not in NAMES:
@@ -144,41 +144,61 @@ def build(
     pdf_result = None
     drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
     if "pdf" in formats:
-        from folio.pdf.profiles import WORDS_PER_PAGE
-        from folio.pdf.writer import write_pdf
-
         started = time.perf_counter()
-        words = sum(len(c.text.split()) for c in book.chapters)
-        estimate = max(1, words // WORDS_PER_PAGE + 8)
-        furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
-
-        def on_page(page: int) -> None:
-            if page > furthest[0]:
-                furthest[0] = page
-                say("pdf", page, max(estimate, page))
-
-        name = f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"
-        meanwhile = None
-        if "epub" in formats:
-            from folio.epub.writer import draft_epub
-
-            def meanwhile() -> None:  # the EPUB's documents are rendered while the PDF is laid out
-                drafts.append(draft_epub(book))
-
-        pdf_result = write_pdf(book, out / name, report, on_page, PROFILES[profile], facts,
-                               out / ".folio-cache" / "pdf" if use_cache else None, meanwhile)
-        result.outputs["pdf"] = pdf_result.path
-        from folio.pdf.pool import engine_status
-
-        result.engine = engine_status()
-        if PROFILES[profile].preflight:
-            from folio.check.preflight import preflight
-
-            say("preflight", 0, 1)
-            result.preflight = preflight(pdf_result.path, book.config, profile)
-            say("preflight", 1, 1)
-        say("pdf", pdf_result.pages, pdf_result.pages)
+        pdf_result = _pdf(book, out / (f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"), profile, report, say,
+                          facts, out / ".folio-cache" / "pdf" if use_cache else None, drafts if "epub" in formats else None, result)
         timings["pdf"] = time.perf_counter() - started
+    _documents(book, out, slug, formats, report, say, pdf_result, drafts, timings, result)
+    result.diagnostics = list(report.items)
+    result.timings = timings
+    if key is not None and not any(c.status == "fail" for c in result.preflight):
+        from folio.uptodate import remember
+
+        remember(out, key, result.outputs, result.diagnostics)
+    return result
+
+
+def _pdf(book: Book, target: Path, profile: str, report: Reporter, say: Progress, facts: list | None, cache: Path | None,
+         drafts: list | None, result: BuildResult) -> PdfResult:
+    """The PDF stage: laid out (the EPUB's documents rendered meanwhile into `drafts`, when
+    given), then preflighted for the profiles that have a print service."""
+    from folio.pdf.profiles import PROFILES, WORDS_PER_PAGE
+    from folio.pdf.writer import write_pdf
+
+    words = sum(len(c.text.split()) for c in book.chapters)
+    estimate = max(1, words // WORDS_PER_PAGE + 8)
+    furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
+
+    def on_page(page: int) -> None:
+        if page > furthest[0]:
+            furthest[0] = page
+            say("pdf", page, max(estimate, page))
+
+    meanwhile = None
+    if drafts is not None:
+        from folio.epub.writer import draft_epub
+
+        def meanwhile() -> None:  # the EPUB's documents are rendered while the PDF is laid out
+            drafts.append(draft_epub(book))
+
+    pdf_result = write_pdf(book, target, report, on_page, PROFILES[profile], facts, cache, meanwhile)
+    result.outputs["pdf"] = pdf_result.path
+    from folio.pdf.pool import engine_status
+
+    result.engine = engine_status()
+    if PROFILES[profile].preflight:
+        from folio.check.preflight import preflight
+
+        say("preflight", 0, 1)
+        result.preflight = preflight(pdf_result.path, book.config, profile)
+        say("preflight", 1, 1)
+    say("pdf", pdf_result.pages, pdf_result.pages)
+    return pdf_result
+
+
+def _documents(book: Book, out: Path, slug: str, formats: tuple[str, ...], report: Reporter, say: Progress,
+               pdf_result: PdfResult | None, drafts: list, timings: dict[str, float], result: BuildResult) -> None:
+    """The EPUB (with the PDF's page map when there is one) and the single-file HTML."""
     if "epub" in formats:
         say("epub", 0, 1)
         from folio.epub.writer import write_epub
@@ -195,10 +215,3 @@ def build(
         result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
         say("html", 1, 1)
         timings["html"] = time.perf_counter() - started
-    result.diagnostics = list(report.items)
-    result.timings = timings
-    if key is not None and not any(c.status == "fail" for c in result.preflight):
-        from folio.uptodate import remember
-
-        remember(out, key, result.outputs, result.diagnostics)
-    return result

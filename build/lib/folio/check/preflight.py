@@ -52,6 +52,7 @@ def _pages_text(pages: list[str]) -> list[str]:
     return list(dict.fromkeys(pages))
 
 
+# long: one pass over the pages, then the service's checks in its own order, each a few lines
 def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
     """Every check of `profile_name` on the PDF at `pdf_path`."""
     import pypdf

@@ -30,6 +30,7 @@ from folio.errors import Reporter
 from folio.language import labels
 from folio.model import Book, Chapter, Note
 from folio.paths import atomic_write
+from folio.render import hooks
 from folio.render.context import (
     build_time,
     chapter_entry,
@@ -175,6 +176,7 @@ def draft_epub(book: Book, pdf: PdfResult | None = None, only: set[tuple[str, in
     return draft
 
 
+# long: the spine, the contents, the landmarks and the page-list are made in one pass in reading order
 def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None = None,
                draft: EpubDraft | None = None) -> Path:
     """Package the EPUB; `draft` (from draft_epub, without the PDF) saves rendering the documents again."""
@@ -193,24 +195,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     config = book.config
 
     out = epub.EpubBook()
-    out.set_identifier(_identifier(config.identifier))
-    out.set_title(config.title)
-    out.set_language(config.lang)
-    for i, name in enumerate(config.author):
-        out.add_author(name, role="aut", uid=f"creator-{i}")
-    for role, names in (("trl", config.translator), ("edt", config.editor), ("ill", config.illustrator)):
-        for i, name in enumerate(names):
-            uid = f"{role}-{i}"
-            out.add_metadata("DC", "contributor", name, {"id": uid})
-            out.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
-    for key, value in (("publisher", config.publisher), ("date", config.date), ("rights", config.rights), ("description", config.description)):
-        if value:
-            out.add_metadata("DC", key, value)
-    for subject in config.subject:
-        out.add_metadata("DC", "subject", subject)
-    for prop, values in accessibility(book).items():
-        for value in [values] if isinstance(values, str) else values:
-            out.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+    _metadata(out, book)
 
     def document(uid: str, name: str, html: str, properties: list[str] | None = None) -> Any:
         item = epub.EpubItem(uid=uid, file_name=name, media_type="application/xhtml+xml", content=html.encode("utf-8"))
@@ -220,13 +205,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
 
     css = epub.EpubItem(uid="css", file_name="css/book.css", media_type="text/css", content=book_css(book).encode("utf-8"))
     out.add_item(css)
-    packed = {asset.key for asset in book.assets.values()}
-    for style in book.styles:
-        for resource in style.resources:
-            if resource.key not in packed:
-                packed.add(resource.key)
-                out.add_item(epub.EpubItem(uid=f"res-{len(packed)}", file_name=resource.key, media_type=resource.media_type,
-                                           content=resource.path.read_bytes()))
+    _style_resources(out, book)
     spine: list[Any] = []
     landmarks: list[dict[str, str]] = []
     if book.cover is not None:
@@ -240,11 +219,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         landmarks.append({"type": "cover", "href": "cover.xhtml", "title": words["cover"]})
     spine.append(document("titlepage", "titlepage.xhtml", render_template(env, "epub/titlepage.xhtml", book.root, meta=meta, words=words)))
     landmarks.append({"type": "titlepage", "href": "titlepage.xhtml", "title": words["title_page"]})
-    for asset in book.assets.values():
-        if asset is book.cover:
-            continue
-        image = epub.EpubImage(uid=f"img-{len(out.items)}", file_name=asset.key, media_type=asset.media_type, content=asset.path.read_bytes())
-        out.add_item(image)
+    _images(out, book)
 
     toc: list[dict[str, Any]] = []
     ncx: list[Any] = []
@@ -253,7 +228,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         entry, html = draft.chapters[chapter.index]
         name = chapter_files[chapter.index]
         markers = pages.get(f"chapter:{chapter.id}", [])
-        html = insert_markers(html, [m for m in markers if m[0] > 0], "</header>")
+        html = insert_markers(html, [m for m in markers if m[0] > 0], hooks.EPUB_HEAD_END)
         html = insert_at_start(html, [m for m in markers if m[0] == 0], f'<section id="{chapter.id}"')
         page_list.extend((name, label) for _, label in sorted(markers, key=lambda m: m[0]))
         spine.append(document(f"c-{chapter.slug}", name, html, _properties(html)))
@@ -276,10 +251,10 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         base = 0
         files = notes_files[chapter.index]
         for part, ((name, _chunk), (group, html)) in enumerate(zip(files, draft.notes[chapter.index])):
-            count = count_between(html, '<ol class="notes"', "</ol>")
+            count = count_between(html, hooks.EPUB_NOTES_OPEN, hooks.EPUB_NOTES_END)
             last = part == len(files) - 1
             here = [(offset - base, label) for offset, label in markers if offset >= base and (last or offset < base + count)]
-            html = insert_markers(html, here, '<ol class="notes"', "</ol>")
+            html = insert_markers(html, here, hooks.EPUB_NOTES_OPEN, hooks.EPUB_NOTES_END)
             base += count
             page_list.extend((name, label) for _, label in here)
             spine.append(document(f"n-{chapter.slug}-{part + 1}", name, html, _properties(html)))
@@ -317,6 +292,54 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     with atomic_write(target) as tmp:
         tmp.write_bytes(data)
     return target
+
+
+def _metadata(out: Any, book: Book) -> None:
+    """The package's metadata: identifier, title, language, creators with their roles, the
+    book.yaml fields, and the accessibility metadata derived from the content."""
+    config = book.config
+    out.set_identifier(_identifier(config.identifier))
+    out.set_title(config.title)
+    out.set_language(config.lang)
+    for i, name in enumerate(config.author):
+        out.add_author(name, role="aut", uid=f"creator-{i}")
+    for role, names in (("trl", config.translator), ("edt", config.editor), ("ill", config.illustrator)):
+        for i, name in enumerate(names):
+            uid = f"{role}-{i}"
+            out.add_metadata("DC", "contributor", name, {"id": uid})
+            out.add_metadata(None, "meta", role, {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+    for key, value in (("publisher", config.publisher), ("date", config.date), ("rights", config.rights), ("description", config.description)):
+        if value:
+            out.add_metadata("DC", key, value)
+    for subject in config.subject:
+        out.add_metadata("DC", "subject", subject)
+    for prop, values in accessibility(book).items():
+        for value in [values] if isinstance(values, str) else values:
+            out.add_metadata(None, "meta", value, {"property": f"schema:{prop}"})
+
+
+def _style_resources(out: Any, book: Book) -> None:
+    """The files the book's style sheets use (fonts, images), once each."""
+    from ebooklib import epub
+
+    packed = {asset.key for asset in book.assets.values()}
+    for style in book.styles:
+        for resource in style.resources:
+            if resource.key not in packed:
+                packed.add(resource.key)
+                out.add_item(epub.EpubItem(uid=f"res-{len(packed)}", file_name=resource.key, media_type=resource.media_type,
+                                           content=resource.path.read_bytes()))
+
+
+def _images(out: Any, book: Book) -> None:
+    """Every image of the book but the cover (packed as the cover image)."""
+    from ebooklib import epub
+
+    for asset in book.assets.values():
+        if asset is book.cover:
+            continue
+        image = epub.EpubImage(uid=f"img-{len(out.items)}", file_name=asset.key, media_type=asset.media_type, content=asset.path.read_bytes())
+        out.add_item(image)
 
 
 def _reading_order(page_list: list[tuple[str, str]], spine: list[Any]) -> list[tuple[str, str]]:

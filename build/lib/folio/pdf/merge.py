@@ -97,6 +97,23 @@ def merge(book: Book, target: Path, report: Reporter, front: PartResult,
     if on_page:
         on_page(len(out.pages))
 
+    _link(out, anchors, bookmarks, body_start)
+    for key, value in front_pdf.docinfo.items():
+        out.docinfo[key] = value
+    with atomic_write(target) as tmp:
+        out.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+    for source in opened:
+        source.close()
+    id_pages = {ident: page for ident, (page, _x, _y) in anchors.items()}
+    return PdfResult(target, len(out.pages), folios, id_pages, body_start, starts, {}, "print")
+
+
+def _link(out: Any, anchors: dict[str, tuple[int, float, float]], bookmarks: list[tuple[int, str, int, float]],
+          body_start: int) -> None:
+    """The merged file's links to other parts as named destinations, every id a destination,
+    the outline of the chapters and the /PageLabels (roman, then arabic from the body)."""
+    import pikepdf
+
     for page in out.pages:  # links to other parts go to the named destinations written below
         for annot in page.get("/Annots", []):
             action = annot.get("/A")
@@ -116,11 +133,3 @@ def merge(book: Book, target: Path, report: Reporter, front: PartResult,
                 outline.root.append(pikepdf.OutlineItem(label, index, "XYZ", top=y))
     nums = [0, pikepdf.Dictionary(S=pikepdf.Name.r), body_start, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)]
     out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(nums))
-    for key, value in front_pdf.docinfo.items():
-        out.docinfo[key] = value
-    with atomic_write(target) as tmp:
-        out.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
-    for source in opened:
-        source.close()
-    id_pages = {ident: page for ident, (page, _x, _y) in anchors.items()}
-    return PdfResult(target, len(out.pages), folios, id_pages, body_start, starts, {}, "print")

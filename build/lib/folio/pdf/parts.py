@@ -46,6 +46,7 @@ from folio.pdf.document import print_context, print_html
 from folio.pdf.merge import merge
 from folio.pdf.pool import engine_status, submit, weasyprint_version
 from folio.pdf.profiles import Profile, page_geometry
+from folio.render import hooks
 from folio.render.templates import render_template, theme_environment
 from folio.theme import DEFAULT_STYLES, theme_styles
 from folio.version import __version__
@@ -83,6 +84,7 @@ def _files_key(paths: list[Path]) -> str:
     return "|".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sorted(set(paths)) if p.is_file())
 
 
+# long: the steps of one parts build share its jobs, results and furniture (closures); the module docstring numbers them
 def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
                 on_page: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> PdfResult:
     env = theme_environment(book.root)
@@ -95,6 +97,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
     common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts), book.config.notes])
     store = PartCache(cache)
+    own_template = (book.root / "templates" / "print" / "book.html").is_file()
     identifier = pdf_identifier(book)
 
     front_ids: list[str] = []
@@ -113,7 +116,9 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
         html = _PAGE_REF.sub(lambda m: f'{m[1]} data-page="{known.get(unescape(m[2]), "0")}"', html)
         images = [Path(unquote(urlsplit(u).path)) for u in _IMAGE.findall(html)]
         key = hashlib.sha256("\n".join([common, html, str(furniture), _files_key(images)]).encode("utf-8")).hexdigest()
-        flow = name == "notes"  # one long flow: drawn in chunks, resumed after an edit to one note (flow.py)
+        # one long flow: drawn in chunks, resumed after an edit to one note (weasy/flow.py), which empties the note
+        # groups before the edit as the theme writes them: not with a book's own print/book.html
+        flow = name == "notes" and not own_template
         return PartJob(key, html, [c for c, _ in css], book.root.as_uri() + "/", roots, furniture=furniture,
                        fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier,
                        flow=flow, previous=_latest(cache, name) if flow else None, cache_folder=str(cache) if flow and cache else None)
@@ -132,10 +137,11 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
 
     def _furniture_job(name: str, start: int) -> PartJob:
         html = jobs[name].html
-        body_open = re.search(r"<body[^>]*>", html)[0]
-        section_open = re.search(r'<section class="(?:chapter|endnotes)[^"]*"[^>]*>', html)[0]
-        header = re.search(r'<header class="chapter-head">.*?</header>', html, re.S)
-        skeleton = furniture_html(section_open, header[0] if header else "", results[name].pages).replace("<body>", body_open, 1)
+        body_open = re.search(r"<body[^>]*>", html)
+        section_open = hooks.start_tag(html, "chapter-section", "endnotes") or "<section>"  # (render/hooks.py: a book's template keeps them)
+        header = hooks.find("chapter-head", html)
+        skeleton = furniture_html(section_open, header[0] if header else "", results[name].pages)
+        skeleton = skeleton.replace("<body>", body_open[0] if body_open else "<body>", 1)
         key = hashlib.sha256("\n".join([common, skeleton, str(start), "furniture"]).encode("utf-8")).hexdigest()
         return PartJob(key, skeleton, [c for c, _ in css], book.root.as_uri() + "/", roots,
                        css_bases=[b for _, b in css], identifier=identifier)

@@ -17,6 +17,7 @@ import markupsafe
 
 from folio.errors import Diagnostic, FolioError
 from folio.paths import is_inside
+from folio.render import hooks
 from folio.theme import DEFAULT_TEMPLATES, THEME_ROOT
 
 
@@ -58,7 +59,8 @@ def css_string(text: str) -> str:
 def render_template(env: jinja2.Environment, name: str, book_root: Path, **context: Any) -> str:
     """Render a theme template; a broken template is a user error at its file and line."""
     try:
-        return env.get_template(name).render(**context)
+        template = env.get_template(name)
+        html = template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise FolioError(Diagnostic(_shown_path(exc.filename or name, book_root), exc.lineno, f"template error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
@@ -69,6 +71,9 @@ def render_template(env: jinja2.Environment, name: str, book_root: Path, **conte
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xhtml", ".css"))]
         where, line = (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
         raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc.message}")) from None
+    if template.filename and is_inside(Path(template.filename), [book_root / "templates"]):
+        hooks.check(name, _shown_path(template.filename, book_root), html, context)  # a book's own template keeps the hooks
+    return html
 
 
 def _shown_path(filename: str, book_root: Path) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from folio.config import Config
-from folio.errors import Reporter
+from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Chapter
 from folio.paths import ContainmentError, contained
 from folio.source.pandoc_ast import iter_inlines
@@ -47,6 +47,8 @@ STYLE_ALIASES = {
 }
 BIB_FORMATS = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson", ".yaml": "yaml", ".yml": "yaml"}
 _MARKER = "folio-chapter-"
+CSL_NS = "http://purl.org/net/xbiblio/csl"
+CITEPROC_TIMEOUT = 300  # seconds for one pandoc run over the citations or a bibliography file
 _NOT_FOUND = re.compile(r"Citeproc: citation (\S+) not found")
 
 
@@ -63,10 +65,11 @@ def resolve_style(config: Config, report: Reporter) -> Path | None:
     line = config.line_of("csl")
     if name.endswith(".csl"):
         try:
-            return contained(config.root, name)
+            path = contained(config.root, name)
         except ContainmentError as exc:
             report.error("book.yaml", line, f"csl: {exc}")
             return None
+        return path if check_style(path, name, report) else None
     name = STYLE_ALIASES.get(name, name)
     path = styles_folder() / f"{name}.csl"
     if path.is_file():
@@ -76,6 +79,32 @@ def resolve_style(config: Config, report: Reporter) -> Path | None:
     hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
     report.error("book.yaml", line, f"unknown citation style '{name}'{hint}")
     return None
+
+
+def check_style(path: Path, shown: str, report: Reporter) -> bool:
+    """A book's .csl file is an independent CSL style: well-formed XML (no entities, no
+    network), a <style> in the CSL namespace with a <citation>; every problem at its line."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(path.read_bytes(), parser)
+    except etree.XMLSyntaxError as exc:
+        report.error(shown, exc.lineno, f"not a CSL style: the XML is not well-formed ({exc.msg})")
+        return False
+    if root.tag != f"{{{CSL_NS}}}style":
+        report.error(shown, root.sourceline, f"not a CSL style: the root element is <{etree.QName(root).localname}>, not a <style> "
+                     f"in the namespace {CSL_NS}")
+        return False
+    parent = root.find(f"{{{CSL_NS}}}info/{{{CSL_NS}}}link[@rel='independent-parent']")
+    if parent is not None:
+        report.error(shown, parent.sourceline, f"a dependent CSL style: folio does not fetch its parent "
+                     f"({parent.get('href', '')[:100]}); name the parent style in csl:, or use an independent style file")
+        return False
+    if root.find(f"{{{CSL_NS}}}citation") is None:
+        report.error(shown, root.sourceline, "not a usable CSL style: it has no <citation> element")
+        return False
+    return True
 
 
 def style_is_note(style: Path) -> bool:
@@ -98,7 +127,12 @@ def read_bibliography(config: Config, report: Reporter) -> dict[str, tuple[str, 
         except UnicodeDecodeError as exc:
             report.error(shown, data[: exc.start].count(b"\n") + 1, "invalid UTF-8")
             continue
-        proc = subprocess.run([pandoc_binary(), "--sandbox", "-f", fmt, "-t", "csljson"], input=text.encode("utf-8"), capture_output=True, timeout=300)
+        try:
+            proc = subprocess.run([pandoc_binary(), "--sandbox", "-f", fmt, "-t", "csljson"], input=text.encode("utf-8"),
+                                  capture_output=True, timeout=CITEPROC_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            report.error(shown, None, f"reading the bibliography took longer than {CITEPROC_TIMEOUT} s and was stopped")
+            continue
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0:
             position = re.search(r"line (\d+)", stderr)
@@ -190,9 +224,17 @@ def _run_citeproc(blocks: list[Any], meta: dict[str, Any], config: Config, style
     command = [pandoc_binary(), "--sandbox", "-f", "json", "-t", "json", "--citeproc", "--csl", str(style)]
     for path in config.bibliography:
         command += ["--bibliography", str(path)]
-    proc = subprocess.run(command, input=json.dumps(document).encode("utf-8"), capture_output=True, timeout=600)
+    where: tuple[str, int | None] = ("book.yaml", config.line_of("csl") or config.line_of("bibliography"))
+    if style.is_relative_to(config.root):  # the book's own style: the likely cause
+        where = (style.relative_to(config.root).as_posix(), None)
+    try:
+        proc = subprocess.run(command, input=json.dumps(document).encode("utf-8"), capture_output=True, timeout=CITEPROC_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise FolioError(Diagnostic(*where, f"formatting the citations took longer than {CITEPROC_TIMEOUT} s and was stopped "
+                                    "(a bibliography with a cross-reference cycle, or a very large one?)")) from None
     if proc.returncode != 0:
-        raise RuntimeError(proc.stderr.decode("utf-8", "replace"))
+        message = _first_line(proc.stderr.decode("utf-8", "replace").strip()) or f"pandoc exited with status {proc.returncode}"
+        raise FolioError(Diagnostic(*where, f"the citations could not be formatted: {message}"))
     return json.loads(proc.stdout), proc.stderr.decode("utf-8", "replace")
 
 

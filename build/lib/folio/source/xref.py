@@ -5,8 +5,8 @@ as a citation). `extract` runs before citeproc and turns every citation whose
 keys all carry a cross-reference prefix into a Span of class ``xref`` (so
 citeproc never sees them). After the Book is assembled, `number` gives figures
 and tables their labels (book.yaml `numbering`) and `resolve` checks every
-reference's target and writes the text it shows into the Span:
-``data-target`` (the id), ``data-kind`` and ``data-label`` ("Figure 2.3",
+reference's target and writes the text it shows into the Span. Out: the
+Spans, each with ``data-target`` (the id), ``data-kind`` and ``data-label`` ("Figure 2.3",
 "Chapter 4", a section's title). The renderer turns the Span into a link; a
 `page` reference prints "page 42" in the PDF (CSS target-counter) and is a
 plain link in the EPUB.

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 
+# long: WeasyPrint's draw_first_line, copied and changed in place; kept in its shape to compare with upstream
 def draw_text() -> None:
     from weasyprint.draw import text
     from weasyprint.text.ffi import FROM_UNITS, ffi, pango

@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from folio.render.hooks import NOTE_GROUP_OPEN, NOTE_OPEN
 from folio.weasy.jobs import PartCache, PartJob, PartResult
 from folio.weasy.setting import add_anchors_and_bookmarks, layout_fixes, setting
 
 CHUNK_PAGES = 8
-_NOTE = '<li class="note"'
 
 
 class PageCounters(Exception):
@@ -107,10 +107,10 @@ def resume_plan(old: PartResult, html: str) -> tuple[int, str | None] | None:
         return None
     first = _common(before, html, lambda a, n: a[:n])
     same_end = _common(before[first:], html[first:], lambda a, n: a[len(a) - n:])
-    note = html.rfind(_NOTE, 0, first + 1)
+    note = html.rfind(NOTE_OPEN, 0, first + 1)
     if note < 0:
         return None
-    following = [text.find(_NOTE, note + 1) for text in (before, html)]
+    following = [text.find(NOTE_OPEN, note + 1) for text in (before, html)]
     following = [f if f >= 0 else len(text) for f, text in zip(following, (before, html))]
     if any(len(text) - same_end > end for text, end in zip((before, html), following)):
         return None  # the edit reaches past the note
@@ -137,8 +137,7 @@ def _common(a: str, b: str, part: Any) -> int:
     return low
 
 
-_GROUP = '<section class="note-group">'
-_SKELETON = _GROUP + '\n<h2 class="note-group-title"></h2>\n<ol class="notes"></ol>\n</section>\n'
+_SKELETON = NOTE_GROUP_OPEN + '\n<h2 class="note-group-title"></h2>\n<ol class="notes"></ol>\n</section>\n'
 MARGIN_PAGES = 3  # content kept past the last page the layout may meet the old one at
 
 
@@ -153,12 +152,12 @@ def shrink(html: str, old: PartResult, resume: int, until: int | None) -> str:
         return old.anchors[ident][0] if ident in old.anchors else None
 
     if until is not None:
-        for match in re.finditer(re.escape(_NOTE), html):
+        for match in re.finditer(re.escape(NOTE_OPEN), html):
             page = page_of(match.start())
             if page is not None and page >= until + MARGIN_PAGES:
                 html = html[:match.start()]
                 break
-    groups = [m.start() for m in re.finditer(re.escape(_GROUP), html)]
+    groups = [m.start() for m in re.finditer(re.escape(NOTE_GROUP_OPEN), html)]
     pieces, done = [], 0
     for start, following in zip(groups, groups[1:]):
         page = page_of(following)

@@ -1,6 +1,6 @@
 """What crosses between the build process and a layout worker: plain data, and the cache of it.
 
-In: nothing; these are the types. `PartJob` is one part of the book (or the whole
+In: nothing; these are the types. Out: `PartJob`, one part of the book (or the whole
 book) to lay out: its HTML, its style sheets as text, the folders WeasyPrint may
 read and how to draw it. `PartResult` is what the layout gives back: the PDF bytes,
 the page count, where every id, bookmark and page's text starts, the fixes the layout
