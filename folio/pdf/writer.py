@@ -90,14 +90,15 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     html_text = print_html(book, env=env, profile=profile)
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), None)
     waiting = [meanwhile] if meanwhile is not None else []
-    for _attempt in range(10):
+    for attempt in range(10):
         geometry = page_geometry(book.config.trim, profile, pages_guess)
         geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
         job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES.parent)],
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),
                       full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
-                      css_bases=[b for _, b in css], fixes=fixes, pages_range=_pages_range(profile, pages_guess, pad),
+                      css_bases=[b for _, b in css], fixes=fixes,
+                      pages_range=_pages_range(profile, pages_guess, pad) if attempt < 9 else None,  # the last is drawn as it is
                       first_body_id=first_body, page_labels=True, outline=profile.outline, links=profile.links, facts=facts)
         future = submit(lay_out_document, job)
         if waiting:  # this process renders the EPUB's documents while the worker lays the PDF out
@@ -111,7 +112,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
             html_text = print_html(book, env=env, profile=profile, pad_pages=pad)
         else:
             pages_guess = result.pages
-    raise RuntimeError("the page count did not settle in 10 layouts")  # a bug: KDP's gutter steps are finite
+    raise AssertionError("unreachable: the tenth layout is drawn whatever its page count")
 
 
 def _pages_range(profile: Profile, pages_guess: int, pad: int) -> tuple[int, int] | None:

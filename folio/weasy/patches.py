@@ -203,8 +203,13 @@ def install() -> dict[str, str]:
 
 
 def status() -> dict[str, str]:
-    """What `install()` did in this process (everything off where it was never called)."""
-    return dict(_STATUS) if _STATUS else {entry.name: "off: not a layout worker" for entry in ENTRIES}
+    """What `install()` did in this process; where it was never called (a layout run without
+    worker processes), the patches are off and the reads of internals as their probes say."""
+    if _STATUS:
+        return dict(_STATUS)
+    return {entry.name: "on" if entry.install is None and available(entry.name) else
+            "off: no layout worker (the layout ran in the calling process, where WeasyPrint is left unpatched)"
+            for entry in ENTRIES}
 
 
 def available(name: str) -> bool:

@@ -55,8 +55,8 @@ class Setting:
 
 @contextmanager
 def setting(job: PartJob) -> Iterator[Setting]:
-    """The hyphen limit installed, the worker's fonts, a fetcher that reads only the job's
-    folders, the parsed style sheets, and WeasyPrint's warnings collected meanwhile."""
+    """The worker's fonts, a fetcher that reads only the job's folders, the parsed style
+    sheets, and WeasyPrint's warnings collected meanwhile."""
     fonts = font_config()
     refused: list[str] = []
     fetcher = contained_fetcher([Path(r) for r in job.roots], refused)
