@@ -1,11 +1,11 @@
 """Book -> PDF laid out in parts: in parallel processes, cached, merged.
 
 In: the `Book`, the `print` profile, an output path and a cache folder. Out: the
-same PDF and `PdfResult` as the one-document writer (pdf.py), made faster:
+same PDF and `PdfResult` as the one-document layout (writer.py), made faster:
 
 1. Every chapter after the front matter, the notes and the bibliography is a part,
    rendered from print/book.html with `part=`. Links to ids in other parts become
-   `folio-ref:ID` links, fixed in step 4. Parts are laid out by `layout.lay_out` in
+   `folio-ref:ID` links, fixed in step 4. Parts are laid out by `weasy.worker.lay_out` in
    worker processes, largest first, with their running heads and folios hidden:
    their page numbers depend on every earlier part's length. A part is laid out
    starting on a recto, as it is in the book, so its layout does not depend on
@@ -15,13 +15,13 @@ same PDF and `PdfResult` as the one-document writer (pdf.py), made faster:
    pages under the same style sheets) gives its running heads and folios.
 3. The front matter (title pages, contents, lists, preface) is laid out last, whole,
    with the folios of the other parts written into the contents.
-4. pikepdf merges the parts, overlays the furniture, turns every link into a
+4. pikepdf merges the parts (merge.py), overlays the furniture, turns every link into a
    destination in the merged file, and writes the outline, page labels and metadata.
 
 A part's PDF is cached (cache/pdf/KEY.pdf and .json; KEY-N.pdf for a part drawn in
 chunks) under a hash of everything that made it: its HTML, the style sheets, the
 images and fonts it uses, folio's and WeasyPrint's versions. Editing one chapter lays
-out that chapter only. The notes are one long flow (flow.py): after an edit to one
+out that chapter only. The notes are one long flow (weasy/flow.py): after an edit to one
 note, only the pages from shortly before it to where the old page breaks come back
 are laid out again, from the last layout's state (cache/pdf/latest-notes names it).
 """

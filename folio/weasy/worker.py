@@ -13,8 +13,12 @@ running heads and folios come from a furniture document (`furniture_html`), laid
 out once the start page is known and overlaid on its pages (pdf/merge.py).
 
 A part with `flow=True` (the notes) is laid out by flow.py, which draws it in chunks
-and can resume from its last layout. `PartCache` keeps parts on disk for the build
-process and for a worker resuming a flow.
+and can resume from its last layout (jobs.py's `PartCache` keeps it on disk).
+
+`lay_out_document` lays out the whole book for the profiles other than print, with its
+fixes and its /PageLabels, or hands it back undrawn when its page count calls for other
+style sheets (KDP's gutter). `watch_build` is each worker's initializer: it installs
+folio's patches of WeasyPrint (patches.py) and ends the worker with its build.
 """
 
 from __future__ import annotations
