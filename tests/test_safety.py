@@ -211,3 +211,65 @@ def test_a_killed_build_never_damages_the_last_good_outputs(tmp_path):
     subprocess.run(folio, check=True, capture_output=True)
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
     assert {p.name: digest(p) for p in outputs} != old
+
+
+# -- issue 17: templates run sandboxed, the fetcher's roots, style names ----------------------
+
+@pytest.mark.parametrize("payload", [
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ meta.__class__.__init__.__globals__ }}",
+    "{% set x = words.update({'contents': 'pwned'}) %}{{ x }}",
+])
+def test_a_book_template_cannot_reach_python_or_change_its_data(make_book, tmp_path, payload):
+    """The book's templates run in Jinja's immutable sandbox: walking to Python's internals or
+    calling a method that changes the data is a template error at its file and line."""
+    from folio.theme import DEFAULT_TEMPLATES
+
+    page = (DEFAULT_TEMPLATES / "epub" / "titlepage.xhtml").read_text(encoding="utf-8")
+    evil = page.replace("</body>", f"<p>{payload}</p>\n</body>")
+    root = make_book({"01.md": "# One\n\nText.\n"}, extra={"templates/epub/titlepage.xhtml": evil})
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    [message] = [d.format() for d in caught.value.diagnostics]
+    line = evil[: evil.index(payload)].count("\n") + 1
+    assert message.startswith(f"templates/epub/titlepage.xhtml:{line}: template error:"), message
+    assert "is unsafe" in message and "uid=0" not in message and not list((tmp_path / "out").glob("*.epub")), message
+
+
+def test_a_templates_folder_linked_to_elsewhere_is_refused(make_book, tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "epub"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "titlepage.xhtml").write_text("<p>not the book's</p>", encoding="utf-8")
+    root = make_book({"01.md": "# One\n\nText.\n"})
+    (root / "templates").symlink_to(elsewhere.parent, target_is_directory=True)
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in caught.value.diagnostics] == ["templates: the book's templates/ folder points outside the book folder"]
+
+
+def test_the_pdf_may_read_the_theme_styles_but_not_the_rest_of_the_installation(make_book, tmp_path):
+    """The layout's allowed folders are the book and the theme's styles/ (its fonts), not the
+    folder above it (a checkout's .git, an installation's Python files)."""
+    from folio.theme import DEFAULT_STYLES, THEME_ROOT
+
+    refused: list[str] = []
+    roots = [make_book({"01.md": "# One\n"}), DEFAULT_STYLES]
+    fetcher = contained_fetcher(roots, refused)
+    assert fetcher.fetch((DEFAULT_STYLES / "base.css").as_uri()).read()
+    for outside in (THEME_ROOT / "pyproject.toml", THEME_ROOT / "folio" / "__init__.py", THEME_ROOT / "__init__.py"):
+        if outside.is_file():
+            with pytest.raises(ValueError):
+                fetcher.fetch(outside.as_uri())
+    assert refused
+
+
+@pytest.mark.parametrize("name", ["../../../../etc/hostname", "/etc/hostname", "apa/../../x", "APA Style"])
+def test_a_style_name_is_never_a_path(make_book, tmp_path, name):
+    yaml = (f"title: T\nlang: en\nidentifier: urn:x:t\nbibliography: refs.bib\ncsl: \"{name}\"\n"
+            "chapters:\n  - chapters/01.md\n")
+    root = make_book({"01.md": "# One\n\nAs @a says.\n"}, yaml=yaml, extra={"refs.bib": "@book{a, title={A}, author={B}, year={2000}}\n"})
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    [message] = [d.format() for d in caught.value.diagnostics]
+    assert message.startswith("book.yaml:5: csl:") and "bundled style name" in message

@@ -93,7 +93,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry), book.root.as_uri() + "/")]
     css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
-    roots = [str(book.root), str(DEFAULT_STYLES.parent)]
+    roots = [str(book.root), str(DEFAULT_STYLES)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
     common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts), book.config.notes])
     store = PartCache(cache)

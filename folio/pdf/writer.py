@@ -94,7 +94,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
         geometry = page_geometry(book.config.trim, profile, pages_guess)
         geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
-        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES.parent)],
+        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES)],
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),
                       full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
                       css_bases=[b for _, b in css], fixes=fixes,

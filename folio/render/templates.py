@@ -1,7 +1,7 @@
 """The theme's Jinja environment: a book's templates/ shadow the default theme's.
 
-In: the book folder. Out: `theme_environment`, a Jinja environment (autoescape,
-StrictUndefined) whose loaders read the book's templates/ first, then the theme's
+In: the book folder. Out: `theme_environment`, a sandboxed Jinja environment (autoescape,
+StrictUndefined; a book is untrusted input) whose loaders read the book's templates/ first, then the theme's
 (also reachable as `default/NAME` for `{% extends %}`), each refusing a template that
 resolves outside its folder; `render_template`, which turns a broken template into a
 `path:line` error.
@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 import markupsafe
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from folio.errors import Diagnostic, FolioError
 from folio.paths import is_inside
@@ -32,13 +33,19 @@ class _ContainedLoader(jinja2.FileSystemLoader):
 
 
 def theme_environment(book_root: Path) -> jinja2.Environment:
-    """Jinja with autoescape and StrictUndefined; the book's templates/ first."""
+    """Jinja, sandboxed, with autoescape and StrictUndefined; the book's templates/ first."""
     default = _ContainedLoader(str(DEFAULT_TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
-    if (book_root / "templates").is_dir():
-        loaders.append(_ContainedLoader(str(book_root / "templates")))
+    own = book_root / "templates"
+    if own.is_dir():
+        resolved, root = own.resolve(), book_root.resolve()
+        if root not in resolved.parents:  # a templates/ that is a link to a folder elsewhere
+            raise FolioError(Diagnostic("templates", None, "the book's templates/ folder points outside the book folder"))
+        loaders.append(_ContainedLoader(str(own)))
     loaders += [jinja2.PrefixLoader({"default": default}), default]
-    env = jinja2.Environment(
+    # a book is untrusted: its templates run sandboxed (no attribute walks to Python's
+    # internals, no calls that change the data they are given)
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -65,15 +72,23 @@ def render_template(env: jinja2.Environment, name: str, book_root: Path, **conte
         raise FolioError(Diagnostic(_shown_path(exc.filename or name, book_root), exc.lineno, f"template error: {exc.message}")) from None
     except jinja2.TemplateNotFound as exc:
         raise FolioError(Diagnostic(name, None, f"template '{exc.name}' not found")) from None
+    except SecurityError as exc:
+        where, line = _template_frame(exc, name)
+        raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc}")) from None
     except jinja2.UndefinedError as exc:
-        import traceback
-
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xhtml", ".css"))]
-        where, line = (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
+        where, line = _template_frame(exc, name)
         raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc.message}")) from None
     if template.filename and is_inside(Path(template.filename), [book_root / "templates"]):
         hooks.check(name, _shown_path(template.filename, book_root), html, context)  # a book's own template keeps the hooks
     return html
+
+
+def _template_frame(exc: BaseException, name: str) -> tuple[str, int | None]:
+    """The template file and line an error was raised at (Jinja puts them in the traceback)."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xhtml", ".css"))]
+    return (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
 
 
 def _shown_path(filename: str, book_root: Path) -> str:

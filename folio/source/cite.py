@@ -71,6 +71,9 @@ def resolve_style(config: Config, report: Reporter) -> Path | None:
             return None
         return path if check_style(path, name, report) else None
     name = STYLE_ALIASES.get(name, name)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):  # a name, never a path into or out of the style set
+        report.error("book.yaml", line, f"csl: '{name[:80]}' is neither a bundled style name (like apa) nor a .csl file in the book")
+        return None
     path = styles_folder() / f"{name}.csl"
     if path.is_file():
         return path
