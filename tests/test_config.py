@@ -128,3 +128,38 @@ def test_not_a_book_folder(tmp_path):
     with pytest.raises(FolioError) as caught:
         load_config(tmp_path)
     assert "book.yaml is missing" in messages(caught.value)[0]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("? [a, b]\n: 1\ntitle: T\nchapters: [chapters/01.md]\n", "book.yaml:1: a key must be a plain word, not a list or a mapping"),
+    ('title: "T\\u0001x"\nchapters: [chapters/01.md]\n', "book.yaml:1: 'title': the control character U+0001 is not allowed"),
+    ('title: "T\\ud800"\nchapters: [chapters/01.md]\n', "book.yaml:1: 'title': the lone surrogate U+D800 is not a character"),
+    ("title: T\nchapters:\n  - file: chapters/01.md\n    file: chapters/01.md\n", "book.yaml:4: chapter key 'file' appears twice in one entry"),
+    ("title: T\ndate: 2024-02-30\nchapters: [chapters/01.md]\n", "book.yaml:2: invalid value '2024-02-30': day is out of range for month"),
+    ("title: T\nchapters: [chapters/01.md]\nsubject: " + "[" * 3000 + "]" * 3000 + "\n", "book.yaml:3: lists and mappings nested more than 20 deep"),
+    ("title: T\nchapters: [chapters/01.md]\nlint: {? [x]: 1}\n", "book.yaml:3: a key must be a plain word, not a list or a mapping"),
+])
+def test_malformed_yaml_is_an_error_at_its_line_never_a_traceback(tmp_path, text, expected):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "chapters" / "01.md").write_text("# One\n", encoding="utf-8")
+    (tmp_path / "book.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(FolioError) as caught:
+        load_config(tmp_path)
+    assert [d.format() for d in caught.value.diagnostics] == [expected]
+
+
+@pytest.mark.parametrize("date", ["1925-05-01", "2200-01-01"])
+def test_any_publication_date_builds_an_epub(make_book, tmp_path, date):
+    """The EPUB's zip entries carry the book's date as their time, within the years a zip can
+    hold (1980 to 2107); the package keeps the date as written."""
+    import zipfile
+
+    from folio import build
+
+    yaml = f"title: T\nlang: en\nidentifier: urn:x:t\ndate: {date}\nchapters:\n  - chapters/01.md\n"
+    epub = build(make_book({"01.md": "# One\n\nText.\n"}, yaml=yaml), tmp_path / "out", ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        years = {info.date_time[0] for info in archive.infolist()}
+        opf = archive.read("EPUB/content.opf").decode("utf-8")
+    assert years == {min(max(int(date[:4]), 1980), 2107)}
+    assert f">{date}<" in opf

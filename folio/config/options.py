@@ -16,7 +16,14 @@ from typing import Any
 
 import yaml
 
-from folio.config.yamlnodes import Problems, line_of, scalar, suggest
+from folio.config.yamlnodes import (
+    Problems,
+    line_of,
+    plain_key,
+    scalar,
+    suggest,
+    text_problem,
+)
 from folio.errors import WARNING_CODES
 from folio.paths import ContainmentError, contained
 
@@ -138,7 +145,10 @@ class Date(Option):
     kind = "date"
 
     def parse(self, node: yaml.Node, ctx: Context) -> str | None:
+        known = len(ctx.problems.items)
         value = scalar(node, ctx.problems) if isinstance(node, yaml.ScalarNode) else None
+        if len(ctx.problems.items) > known:  # already said (a day that does not exist)
+            return None
         if isinstance(value, datetime.date):
             return value.isoformat()[:10]
         text = str(value) if value is not None else ""
@@ -236,8 +246,15 @@ class Chapters(Option):
         if not isinstance(item, yaml.MappingNode):
             return item, "bodymatter"
         role, file_node = "bodymatter", None
+        seen: set[str] = set()
         for key_node, value_node in item.value:
-            key = key_node.value
+            key = plain_key(key_node, problems)
+            if key is None:
+                continue
+            if key in seen:
+                problems.add(line_of(key_node), f"chapter key '{key}' appears twice in one entry")
+                return None
+            seen.add(key)
             if key == "file":
                 file_node = value_node
             elif key == "role":
@@ -264,6 +281,8 @@ class Lint(Option):
             return None
         codes: set[str] = set()
         for key_node, value_node in node.value:
+            if plain_key(key_node, ctx.problems) is None:
+                continue
             if key_node.value != "ignore":
                 ctx.problems.add(line_of(key_node), f"unknown lint key '{key_node.value}'{suggest(key_node.value, ['ignore'])}")
                 continue
@@ -286,5 +305,9 @@ def as_text(node: yaml.Node, key: str, problems: Problems) -> str | None:
         return str(value)
     if not isinstance(value, str):
         problems.add(line_of(node), f"'{key}' must be a text")
+        return None
+    problem = text_problem(value)
+    if problem:
+        problems.add(line_of(node), f"'{key}': {problem}")
         return None
     return value

@@ -15,6 +15,9 @@ import yaml
 from folio.errors import Diagnostic
 
 
+MAX_DEPTH = 20  # book.yaml needs three levels; thousands would exhaust Python's stack
+
+
 class Problems:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
@@ -28,12 +31,21 @@ def line_of(node: yaml.Node) -> int:
 
 
 def refuse_anchors(text: str, problems: Problems) -> bool:
-    """YAML anchors and aliases are refused: they enable billion-laughs expansion."""
+    """YAML anchors and aliases are refused (they enable billion-laughs expansion), and so is nesting
+    deeper than MAX_DEPTH."""
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 problems.add(event.start_mark.line + 1, "YAML anchors and aliases (&name, *name) are not allowed")
                 return False
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:  # the composer and the constructor recurse once per level
+                    problems.add(event.start_mark.line + 1, f"lists and mappings nested more than {MAX_DEPTH} deep")
+                    return False
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -71,7 +83,31 @@ def scalar(node: yaml.Node, problems: Problems) -> Any:
         return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         problems.add(line_of(node), f"invalid value: {exc.problem}")
-        return None
+    except (ValueError, OverflowError, TypeError) as exc:  # a date like 2024-02-30, a key that is a list
+        problems.add(line_of(node), f"invalid value '{str(node.value)[:40]}': {exc}")
+    return None
+
+
+def plain_key(node: yaml.Node, problems: Problems) -> str | None:
+    """A mapping key as a word; a list or mapping used as a key (`? [a, b]`) is a problem."""
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    problems.add(line_of(node), "a key must be a plain word, not a list or a mapping")
+    return None
+
+
+_CONTROL = {c for c in range(32) if chr(c) not in "\t\n\r"} | {0x7F}
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text cannot go into a book (XML, PDF metadata): control characters, lone surrogates."""
+    for char in value:
+        code = ord(char)
+        if code in _CONTROL:
+            return f"the control character U+{code:04X} is not allowed"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"the lone surrogate U+{code:04X} is not a character"
+    return None
 
 
 def suggest(word: str, choices: list[str]) -> str:

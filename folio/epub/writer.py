@@ -376,6 +376,7 @@ COMPRESSED_ALREADY = frozenset(MEDIA_TYPES.values())
 def repack(data: bytes, date_time: tuple[int, ...], lang: str, stored: set[str] = frozenset()) -> bytes:
     """A reproducible zip: fixed times and modes, mimetype first and stored, and so are the
     entries named in `stored`; xml:lang on the package."""
+    date_time = (min(max(date_time[0], 1980), 2107), *date_time[1:])  # the years a zip can hold
     date_time = tuple(max(v, floor) for v, floor in zip(date_time, (1980, 1, 1, 0, 0, 0)))
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
