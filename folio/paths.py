@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit
 
+TEMPORARY_PREFIX = ".folio-tmp."  # atomic_write's temporaries, the only files clean_stale_temporaries removes
 MAX_FILE_BYTES = 200 * 1024 * 1024  # no book input (image, chapter, font) is larger
 
 
@@ -72,11 +73,11 @@ def atomic_write(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside `target`; rename it into place on success.
 
     On any failure (or a kill) the previous `target` is untouched; a stray
-    temporary file from a killed build is named ``.<name>.*.tmp`` and removed by
+    temporary file from a killed build is named ``.folio-tmp.<name>.*.tmp`` and removed by
     `clean_stale_temporaries` at the next build.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -99,6 +100,6 @@ def clean_stale_temporaries(folder: Path) -> None:
     """Remove temporary files a killed build left in an output folder."""
     if not folder.is_dir():
         return
-    for stray in folder.glob(".*.tmp"):
-        if stray.is_file():
+    for stray in folder.glob(f"{TEMPORARY_PREFIX}*.tmp"):  # only what atomic_write names so
+        if stray.is_file() and not stray.is_symlink():
             stray.unlink(missing_ok=True)

@@ -50,6 +50,24 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
 
 
+def _output_folder(root: Path, out: Path | str | None) -> Path:
+    """The output folder: anywhere when the user names it (-o), but never reached through a
+    link inside the book (a book may ship a `dist` that links elsewhere: folio would write,
+    and clean up, there)."""
+    given = Path(out).absolute() if out else root / "dist"
+    try:
+        inside = given.relative_to(root)
+    except ValueError:
+        return given.resolve()  # outside the book, chosen with -o
+    here = root
+    for part in inside.parts:
+        here = here / part
+        if here.is_symlink():
+            raise FolioError(Diagnostic(here.relative_to(root).as_posix(), None, "the output folder is reached through a link "
+                                        "inside the book, which folio does not follow: remove the link, or name another folder with -o"))
+    return given.resolve()
+
+
 def _import(*modules: str) -> None:
     """Import modules ahead of their use (on a thread). One that fails is imported again
     where it is used, and reports its error there."""
@@ -101,7 +119,7 @@ def build(
     (a list), the PDF is laid out as one document and the layout facts folio proof
     reports on are added to it (pdf/writer.py)."""
     root = Path(root).resolve()
-    out = Path(out).resolve() if out else root / "dist"
+    out = _output_folder(root, out)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise FolioError(Diagnostic("--to", None, f"unknown format {unknown[0]!r}: choose from {', '.join(FORMATS)}"))

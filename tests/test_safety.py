@@ -273,3 +273,36 @@ def test_a_style_name_is_never_a_path(make_book, tmp_path, name):
         build(root, tmp_path / "out", ("epub",))
     [message] = [d.format() for d in caught.value.diagnostics]
     assert message.startswith("book.yaml:5: csl:") and "bundled style name" in message
+
+
+def test_a_dist_link_inside_the_book_is_never_followed(make_book, tmp_path):
+    """A book that ships `dist` as a link to a folder elsewhere: folio refuses to write (or
+    clean up) there, and says how to choose another folder; -o names any folder."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    keep = elsewhere / ".precious.tmp"
+    keep.write_text("not folio's", encoding="utf-8")
+    root = make_book({"01.md": "# One\n\nText.\n"})
+    (root / "dist").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(FolioError) as caught:
+        build(root, None, ("epub",))
+    [message] = [d.format() for d in caught.value.diagnostics]
+    assert message.startswith("dist: the output folder is reached through a link inside the book")
+    assert sorted(p.name for p in elsewhere.iterdir()) == [".precious.tmp"]
+    with pytest.raises(FolioError):
+        build(root, root / "dist" / "sub", ("epub",))  # nor through it to a folder below
+    assert build(root, tmp_path / "chosen", ("epub",)).outputs["epub"].is_file()  # -o anywhere
+
+
+def test_only_folio_temporaries_are_cleaned_up(make_book, tmp_path):
+    from folio.paths import TEMPORARY_PREFIX
+
+    root = make_book({"01.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / f"{TEMPORARY_PREFIX}book.epub.abc123.tmp"
+    stale.write_bytes(b"left by a killed build")
+    theirs = out / ".notes.tmp"
+    theirs.write_text("the author's own file", encoding="utf-8")
+    build(root, out, ("epub",))
+    assert not stale.exists() and theirs.exists()
