@@ -167,3 +167,15 @@ def test_truncated_images_are_caught_even_after_weasyprint_is_imported(make_book
     root = make_book({"01.md": "# One\n\n![Cap](images/t.png){alt=x}\n"}, extra={"images/t.png": png(200, 200)[:120]})
     assert errors_of(root)[0].startswith("chapters/01.md:3: image 'images/t.png': the image is damaged")
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_every_kind_of_line_end_reads_the_same(make_book, newline):
+    """A chapter saved with old Mac (CR) or Windows (CR LF) line ends reads as with LF: its
+    paragraphs stay paragraphs (a lone CR made the whole chapter its title)."""
+    text = "# One\n\nFirst paragraph.\n\nSecond paragraph, with a note.[^a]\n\n[^a]: The note.\n"
+    plain = load_book(make_book({"01.md": text}))
+    other = load_book(make_book({"01.md": text.replace("\n", newline)}))
+    assert [c.title_text for c in other.chapters] == ["One"]
+    assert other.chapters[0].blocks == plain.chapters[0].blocks
+    assert len(other.chapters[0].notes) == 1

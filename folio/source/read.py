@@ -51,13 +51,15 @@ def pandoc_version() -> str:
 
 
 def decode_source(data: bytes, source: str) -> str:
-    """UTF-8 text or a FolioError at the first bad byte or control character."""
+    """UTF-8 text with LF line ends, or a FolioError at the first bad byte or control character."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise FolioError(Diagnostic(source, line, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", column=column)) from None
+    if "\r" in text:  # Windows (CR LF) and old Mac (CR alone) line ends: pandoc reads a lone CR as no line end at all
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     match = _CONTROL_RE.search(text)
     if match:
         line = text.count("\n", 0, match.start()) + 1
