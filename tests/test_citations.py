@@ -253,3 +253,18 @@ def test_citeproc_that_takes_too_long_is_stopped_with_an_error(tmp_path, monkeyp
         load_book(citation_book(tmp_path, "apa"))
     messages = [d.format() for d in caught.value.diagnostics]
     assert any("took longer than 0.001 s and was stopped" in m for m in messages), messages
+
+
+def test_a_csl_yaml_bibliography_is_read(tmp_path):
+    """references.yaml (CSL YAML, as pandoc's manual shows it), listed in the docs, builds."""
+    root = citation_book(tmp_path, "apa")
+    (root / "references.yaml").write_text(
+        "references:\n- id: knuth1984\n  type: book\n  author:\n  - family: Knuth\n    given: Donald E.\n"
+        "  title: The TeXbook\n  issued:\n    date-parts:\n    - [1984]\n  publisher: Addison-Wesley\n", encoding="utf-8")
+    (root / "book.yaml").write_text((root / "book.yaml").read_text().replace("bibliography: references.bib", "bibliography: references.yaml"))
+    for chapter in (root / "chapters").glob("*.md"):
+        chapter.write_text("# A chapter\n\nAs Knuth says [@knuth1984, 97].\n", encoding="utf-8")
+    epub = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        text = " ".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
+    assert "The TeXbook" in text and "Addison-Wesley" in text

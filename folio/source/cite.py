@@ -45,7 +45,8 @@ STYLE_ALIASES = {
     "apa7": "apa",
     "ieee-with-url": "ieee",
 }
-BIB_FORMATS = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson", ".yaml": "yaml", ".yml": "yaml"}
+# pandoc reads CSL YAML (a `references:` list) as the metadata of a Markdown document
+BIB_FORMATS = {".bib": "biblatex", ".bibtex": "bibtex", ".json": "csljson", ".yaml": "markdown", ".yml": "markdown"}
 _MARKER = "folio-chapter-"
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 CITEPROC_TIMEOUT = 300  # seconds for one pandoc run over the citations or a bibliography file
@@ -130,8 +131,9 @@ def read_bibliography(config: Config, report: Reporter) -> dict[str, tuple[str, 
         except UnicodeDecodeError as exc:
             report.error(shown, data[: exc.start].count(b"\n") + 1, "invalid UTF-8")
             continue
+        given = f"---\n{text.removeprefix('---').rstrip()}\n...\n" if fmt == "markdown" else text  # the YAML as a metadata block
         try:
-            proc = subprocess.run([pandoc_binary(), "--sandbox", "-f", fmt, "-t", "csljson"], input=text.encode("utf-8"),
+            proc = subprocess.run([pandoc_binary(), "--sandbox", "-f", fmt, "-t", "csljson"], input=given.encode("utf-8"),
                                   capture_output=True, timeout=CITEPROC_TIMEOUT)
         except subprocess.TimeoutExpired:
             report.error(shown, None, f"reading the bibliography took longer than {CITEPROC_TIMEOUT} s and was stopped")
@@ -139,7 +141,8 @@ def read_bibliography(config: Config, report: Reporter) -> dict[str, tuple[str, 
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0:
             position = re.search(r"line (\d+)", stderr)
-            report.error(shown, int(position[1]) if position else None, f"cannot read the bibliography: {_first_line(stderr)}")
+            line = int(position[1]) - (fmt == "markdown") if position else None  # (less the line folio put before it)
+            report.error(shown, line, f"cannot read the bibliography: {_first_line(stderr)}")
             continue
         occurrences: dict[str, int] = {}
         for entry in json.loads(proc.stdout or b"[]"):
