@@ -19,6 +19,7 @@ from pathlib import Path
 
 from folio.errors import Diagnostic
 from folio.paths import atomic_write
+from folio.sealed import seal, unseal
 from folio.theme import DEFAULT_STYLES, DEFAULT_TEMPLATES
 from folio.version import __version__
 
@@ -48,10 +49,11 @@ def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | 
 def unchanged(out: Path, key: str) -> tuple[dict[str, Path], list[Diagnostic]] | None:
     """The outputs and diagnostics of the last build if it had this fingerprint and its outputs are intact."""
     try:
-        record = json.loads((out / RECORD).read_text(encoding="utf-8"))
+        opened = unseal((out / RECORD).read_bytes())  # a record the book shipped is not ours (sealed.py)
+        record = json.loads(opened) if opened is not None else {}
     except (OSError, ValueError):
         return None
-    if record.get("fingerprint") != key:
+    if not isinstance(record, dict) or record.get("fingerprint") != key:
         return None
     outputs = {fmt: out / name for fmt, (name, _digest_) in record["outputs"].items()}
     for fmt, (name, digest) in record["outputs"].items():
@@ -71,4 +73,4 @@ def remember(out: Path, key: str, outputs: dict[str, Path], diagnostics: list[Di
     }
     (out / RECORD).parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out / RECORD) as tmp:
-        tmp.write_text(json.dumps(record), encoding="utf-8")
+        tmp.write_bytes(seal(json.dumps(record).encode("utf-8")))

@@ -223,3 +223,54 @@ def test_only_an_edit_inside_one_note_resumes(edit, resumes):
                      chunks=[b"%PDF"] * 4, flow={"html": html, "fixes": [], "states": {str(i): None for i in range(0, 32, 8)}, "counts": {}})
     plan = resume_plan(old, edit(html))
     assert (plan == (2 * CHUNK_PAGES, "c-note-3")) if resumes else plan is None
+
+
+# -- issue 17: the cache trusts nothing it reads -------------------------------------------------
+
+def test_a_forged_ast_in_a_shipped_cache_is_not_trusted(make_book, tmp_path):
+    """A book that ships dist/.folio-cache with an AST of its own making for a chapter: the
+    record is not sealed by this user's folio, so the chapter is read again from its text."""
+    import json
+
+    from folio import build, load_book
+    from folio.source.read import AstCache, decode_source
+
+    root = make_book({"01.md": "# One\n\nThe true text.\n"})
+    cache = AstCache(root / "dist" / ".folio-cache" / "ast")
+    key = cache.key(decode_source((root / "chapters" / "01.md").read_bytes(), "chapters/01.md"))
+    honest = load_book(root, cache=cache.folder)  # writes the sealed record
+    forged = json.loads((cache.folder / f"{key}.json").read_bytes().rpartition(b"\nfolio-seal:")[0])
+    forged["ast"]["blocks"][1]["c"] = [{"t": "Str", "c": "FORGED"}]
+    (cache.folder / f"{key}.json").write_text(json.dumps(forged), encoding="utf-8")  # a plain JSON record, as shipped
+    again = load_book(root, cache=cache.folder)
+    assert again.chapters[0].blocks == honest.chapters[0].blocks
+    epub = build(root, None, ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        text = " ".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
+    assert "The true text." in text and "FORGED" not in text
+
+
+def test_a_forged_build_record_does_not_skip_the_build(book):
+    """A dist/ shipped with a build record that names its own outputs: folio builds anyway."""
+    import json
+
+    out = book / "out"
+    assert CliRunner().invoke(main, ["build", str(book), "-o", str(out), "--to", "epub", "-q"]).exit_code == 0
+    record = out / ".folio-cache" / "build.json"
+    data = json.loads(record.read_bytes().rpartition(b"\nfolio-seal:")[0])
+    shipped = out / "cache-test.epub"
+    shipped.write_bytes(b"PK a shipped file")
+    data["outputs"]["epub"][1] = hashlib.sha256(shipped.read_bytes()).hexdigest()
+    record.write_text(json.dumps(data), encoding="utf-8")  # forged: the digest of the shipped file, no seal
+    result = CliRunner().invoke(main, ["build", str(book), "-o", str(out), "--to", "epub"])
+    assert result.exit_code == 0 and "up to date" not in result.output
+    assert zipfile.is_zipfile(shipped) and shipped.read_bytes() != b"PK a shipped file"
+
+
+def test_a_part_pdf_cut_short_in_the_cache_is_laid_out_again(tmp_path):
+    from folio.weasy.jobs import PartCache, PartResult
+
+    cache = PartCache(tmp_path)
+    cache.put(PartResult("a" * 64, b"%PDF-1.7 a whole part %%EOF", 1))
+    (tmp_path / f"{'a' * 64}.pdf").write_bytes(b"%PDF-1.7 a who")
+    assert cache.get("a" * 64) is None

@@ -14,7 +14,6 @@ import yaml
 
 from folio.errors import Diagnostic
 
-
 MAX_DEPTH = 20  # book.yaml needs three levels; thousands would exhaust Python's stack
 
 

@@ -26,6 +26,7 @@ from folio.config import ChapterEntry, Config
 from folio.errors import Diagnostic, FolioError
 from folio.model import Chapter
 from folio.paths import write_bytes_atomic
+from folio.sealed import seal, unseal
 from folio.source.pandoc_ast import share_spaces
 
 # Pandoc's Markdown with folio's one change: folio makes heading ids itself, so it
@@ -117,16 +118,19 @@ class AstCache:
             return None
         path = self.folder / f"{key}.json"
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            opened = unseal(path.read_bytes())  # a cache the book shipped, or one cut short, is not ours
+            if opened is None:
+                return None
+            data = json.loads(opened)
+            return data["ast"], [Diagnostic(**d) for d in data["diagnostics"]]
+        except (OSError, ValueError, KeyError, TypeError):
             return None
-        return data["ast"], [Diagnostic(**d) for d in data["diagnostics"]]
 
     def put(self, key: str, ast: dict[str, Any], diagnostics: list[Diagnostic]) -> None:
         if self.folder is None:
             return
         payload = {"ast": ast, "diagnostics": [d.__dict__ for d in diagnostics]}
-        write_bytes_atomic(self.folder / f"{key}.json", json.dumps(payload).encode("utf-8"))
+        write_bytes_atomic(self.folder / f"{key}.json", seal(json.dumps(payload).encode("utf-8")))
 
 
 def read_chapter(index: int, entry: ChapterEntry, cache: AstCache) -> tuple[Chapter, dict[str, Any], list[Diagnostic]]:

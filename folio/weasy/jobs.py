@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from folio.paths import atomic_write
+from folio.sealed import digest, seal, unseal
 
 
 @dataclass
@@ -80,7 +81,11 @@ class PartCache:
             return None
         meta = self.folder / f"{key}.json"
         try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
+            opened = unseal(meta.read_bytes())  # sealed by this user's folio (sealed.py), else not ours
+            if opened is None:
+                return None
+            data = json.loads(opened)
+            digests = data.pop("digests")
             data["anchors"] = {k: tuple(v) for k, v in data["anchors"].items()}
             data["bookmarks"] = [tuple(b) for b in data["bookmarks"]]
             data["starts"] = [tuple(s) for s in data["starts"]]
@@ -88,6 +93,8 @@ class PartCache:
             count = data.pop("chunk_count")
             pdf = b"" if count else (self.folder / f"{key}.pdf").read_bytes()
             chunks = [(self.folder / f"{key}-{n}.pdf").read_bytes() for n in range(count)]
+            if [digest(piece) for piece in chunks or [pdf]] != digests:  # a PDF cut short or replaced
+                return None
             return PartResult(**{**data, "pdf": pdf, "chunks": chunks})
         except (ValueError, TypeError, KeyError, OSError):
             return None
@@ -102,8 +109,9 @@ class PartCache:
         data = asdict(result)
         del data["pdf"], data["chunks"]
         data["chunk_count"] = len(result.chunks)
+        data["digests"] = [digest(piece) for piece in result.chunks or [result.pdf]]
         with atomic_write(self.folder / f"{result.key}.json") as tmp:  # last: the entry exists once it is whole
-            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.write_bytes(seal(json.dumps(data).encode("utf-8")))
 
 
 class LogCollector(logging.Handler):
