@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from folio.errors import Diagnostic
-from folio.paths import atomic_write
+from folio.paths import TEMPORARY_PREFIX, atomic_write
 from folio.sealed import seal, unseal
 from folio.theme import DEFAULT_STYLES, DEFAULT_TEMPLATES
 from folio.version import __version__
@@ -38,12 +38,30 @@ def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | 
         for folder, dirs, files in os.walk(base):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped)
-            for name in sorted(files):
+            for name in sorted(files):  # hidden files too: a chapter may be called .draft.md
                 path = here / name
-                if name.startswith(".") or not path.is_file():
+                if name.startswith(TEMPORARY_PREFIX) or not path.is_file():
                     continue
                 total.update(f"{path.relative_to(base).as_posix()}\0{_digest(path)}\0".encode())
+    for path in _named_in_book_yaml(root):  # and what book.yaml names inside hidden folders
+        total.update(f"{path}\0{_digest(path) if path.is_file() else '-'}\0".encode())
     return total.hexdigest()
+
+
+def _named_in_book_yaml(root: Path) -> list[Path]:
+    """The files book.yaml names (chapters, bibliographies, the cover, a CSL file), wherever they
+    are; none when book.yaml has errors (the build then reports them and writes nothing)."""
+    from folio.config import load_config
+    from folio.errors import FolioError
+
+    try:
+        config = load_config(root)
+    except FolioError:
+        return []
+    named = [entry.path for entry in config.chapters] + list(config.bibliography)
+    named += [config.cover_image] if config.cover_image else []
+    named += [root / config.csl] if config.csl.endswith(".csl") else []
+    return sorted(named)
 
 
 def unchanged(out: Path, key: str) -> tuple[dict[str, Path], list[Diagnostic]] | None:

@@ -274,3 +274,17 @@ def test_a_part_pdf_cut_short_in_the_cache_is_laid_out_again(tmp_path):
     cache.put(PartResult("a" * 64, b"%PDF-1.7 a whole part %%EOF", 1))
     (tmp_path / f"{'a' * 64}.pdf").write_bytes(b"%PDF-1.7 a who")
     assert cache.get("a" * 64) is None
+
+
+def test_an_edited_hidden_chapter_is_rebuilt(make_book, tmp_path):
+    """A chapter whose file name starts with a dot, or that sits in a hidden folder, is an input
+    like any other: editing it rebuilds the book (it was left out, and the build said up to date)."""
+    yaml = ("title: Hidden\nlang: en\nidentifier: urn:x:h\nchapters:\n  - chapters/.draft.md\n  - .drafts/two.md\n")
+    root = make_book({".draft.md": "# One\n\nFirst version.\n"}, yaml=yaml, extra={".drafts/two.md": "# Two\n\nSecond, first version.\n"})
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(root), "-o", str(out), "--to", "epub"]).exit_code == 0
+    for name in ("chapters/.draft.md", ".drafts/two.md"):
+        (root / name).write_text((root / name).read_text().replace("first version", "edited").replace("First version", "Edited"))
+        result = runner.invoke(main, ["build", str(root), "-o", str(out), "--to", "epub"])
+        assert result.exit_code == 0 and "up to date" not in result.output, name
