@@ -406,7 +406,7 @@ def run() -> None:
             click.echo(exc.code, err=True)
     pool = sys.modules.get("folio.pdf.pool")
     if pool is not None:
-        pool.shutdown()
+        pool.shutdown(wait=code == 0)  # a failed or stopped build does not wait for parts it will not use
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

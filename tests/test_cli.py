@@ -297,3 +297,30 @@ def test_importing_folio_does_not_load_the_pipeline():
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "folio.transform" not in loaded and "folio.render" not in loaded and "folio.writers" not in loaded, loaded
     assert "folio.cli" in loaded
+
+
+@pytest.mark.slow
+def test_timeout_ends_the_build_and_its_workers_within_seconds(tmp_path):
+    """--timeout stops the build mid-layout: the command exits 1 with the message within a few
+    seconds, writes nothing, and leaves no layout worker behind."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import CORPUS
+
+    started = time.monotonic()
+    build = subprocess.Popen([str(Path(sys.executable).parent / "folio"), "build", str(CORPUS / "large"), "-o", str(tmp_path),
+                              "--to", "pdf", "--no-cache", "-q", "--timeout", "3"], stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
+    while build.poll() is None and time.monotonic() - started < 60:
+        servers = _children(build.pid)
+        workers = workers or servers + [w for s in servers for w in _children(s)]
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+    assert build.returncode == 1 and elapsed < 7, elapsed  # the limit, and a few seconds at most to stop
+    assert "took longer than 3 s and was stopped" in build.stderr.read()
+    assert not list(tmp_path.glob("*.pdf"))
+    time.sleep(2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+    assert not alive, f"workers left behind: {alive}"

@@ -74,12 +74,14 @@ def weasyprint_version() -> str:
     return version("weasyprint")
 
 
-def shutdown() -> None:
-    """Stop the layout workers (when a build started them), waiting for them to end."""
+def shutdown(wait: bool = True) -> None:
+    """Stop the layout workers (when a build started them). With `wait`, until they have ended;
+    without it (a build stopped by --timeout or an error), the parts they are laying out are
+    not waited for: each worker ends itself within a second of this process (`watch_build`)."""
     if _WARMING:
         _WARMING.pop().join()
     if _POOL and _POOL[0] is not None:
-        _POOL.pop().shutdown(wait=True, cancel_futures=True)
+        _POOL.pop().shutdown(wait=wait, cancel_futures=True)
 
 
 def submit(function: Callable, *args: Any) -> Future:
