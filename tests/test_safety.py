@@ -306,3 +306,17 @@ def test_only_folio_temporaries_are_cleaned_up(make_book, tmp_path):
     theirs.write_text("the author's own file", encoding="utf-8")
     build(root, out, ("epub",))
     assert not stale.exists() and theirs.exists()
+
+
+@pytest.mark.parametrize("css, expected", [
+    ('@\\69mport "http://127.0.0.1:9/x.css";\np { color: red; }\n', "styles/book.css:1: @import is not allowed (here written with CSS escapes)"),
+    ("p { background: u\\72l(http://127.0.0.1:9/x.png); }\n",
+     "styles/book.css:1: url(http://127.0.0.1:9/x.png) is written with CSS escapes: write it plainly, as a file in the book"),
+])
+def test_css_escapes_do_not_hide_an_import_or_a_remote_url(make_book, tmp_path, css, expected):
+    """As a CSS parser reads them, `@\\69mport` is @import and `u\\72l(` is url(: the book's
+    style sheet is refused at its line, and nothing reaches an output."""
+    root = make_book({"01.md": "# One\n\nText.\n"}, extra={"styles/book.css": css})
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert expected in [d.format() for d in caught.value.diagnostics]

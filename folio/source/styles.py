@@ -62,8 +62,43 @@ def book_styles(root: Path, report: Reporter) -> list[BookStyle]:
             return f'url("../{key}")'
 
         style.epub_text = _URL.sub(rewrite, text)
+        _escaped_references(text, {m.group(2).strip() for m in _URL.finditer(text)}, shown, report)
         found.append(style)
     return found
+
+
+def _escaped_references(text: str, plain: set[str], shown: str, report: Reporter) -> None:
+    """What the plain reading above cannot see, as a CSS parser sees it (tinycss2, WeasyPrint's
+    own): an @import or a url() written with CSS escapes (`@\\69mport`, `u\\72l(`) or as a
+    quoted `url( "…" )` spelling the plain pattern does not match; each an error at its line."""
+    import tinycss2
+
+    stack = list(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+    while stack:
+        node = stack.pop()
+        kind = getattr(node, "type", "")
+        if kind == "at-rule" and node.lower_at_keyword == "import" and not _IMPORT.search(text, _offset(text, node)):
+            report.error(shown, node.source_line, "@import is not allowed (here written with CSS escapes)")
+        url = None
+        if kind == "url":
+            url = node.value
+        elif kind == "function" and node.lower_name == "url":
+            url = next((t.value for t in node.arguments if t.type == "string"), None)
+        if url is not None and url.strip() not in plain:
+            report.error(shown, node.source_line, f"url({url[:60]}) is written with CSS escapes: write it plainly, as a file in the book")
+        for name in ("prelude", "content", "arguments", "value"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                stack.extend(children)
+
+
+def _offset(text: str, node: object) -> int:
+    """Where a tinycss2 node starts in the text (its line and column are 1-based)."""
+    line, column = getattr(node, "source_line", 1), getattr(node, "source_column", 1)
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start + column - 1
 
 
 def _line(text: str, position: int) -> int:
