@@ -17,6 +17,7 @@ from typing import Iterable
 ERROR_CODES: dict[str, str] = {
     "chapter-empty": "a chapter file that is empty, or has no title",
     "id-duplicate": "an id written twice in the book",
+    "id-reserved": "an id in folio's own namespace (front, notes, folio-..., page-N): the parts, the notes and the page markers",
     "note-undefined": "a footnote called but never defined",
     "image-missing": "an image that is missing, outside the book, remote, damaged or unsafe",
     "link-broken": "a link to an id that is nowhere in the book, or to a file",

@@ -179,3 +179,29 @@ def test_every_kind_of_line_end_reads_the_same(make_book, newline):
     assert [c.title_text for c in other.chapters] == ["One"]
     assert other.chapters[0].blocks == plain.chapters[0].blocks
     assert len(other.chapters[0].notes) == 1
+
+
+@pytest.mark.parametrize("written, where", [("folio-notes", "section"), ("page-1", "section"), ("page-iv", "section"),
+                                            ("notes", "chapter"), ("front", "chapter")])
+def test_an_id_folio_makes_itself_is_refused_at_its_line(make_book, written, where):
+    text = (f"# One\n\nText.\n\n## A section {{#{written}}}\n\nMore.\n" if where == "section"
+            else f"# One {{#{written}}}\n\nText.\n")
+    with pytest.raises(FolioError) as caught:
+        load_book(make_book({"01.md": text}))
+    [message] = [d.format() for d in caught.value.diagnostics]
+    line = 5 if where == "section" else 1
+    assert message.startswith(f"chapters/01.md:{line}: the id '{written}' is one folio makes itself"), message
+
+
+def test_a_section_may_be_called_notes(make_book):
+    """Only a chapter's id can meet the print part of the notes; a section's may be 'notes'."""
+    book = load_book(make_book({"01.md": "# One\n\n## Notes {#notes}\n\nText.\n"}))
+    assert [h.id for h in book.chapters[0].headings][-1] == "notes"
+
+
+def test_headings_named_like_folio_s_ids_get_other_ids(make_book):
+    """A chapter titled "Notes" and a section "Page 1" get ids that cannot meet the notes part
+    or a page marker (they were printed twice, or the contents jumped to the wrong place)."""
+    book = load_book(make_book({"01.md": "# Notes\n\nText.\n\n## Page 1\n\nMore.\n", "02.md": "# Front\n\nText.\n"}))
+    section = next(h.id for h in book.chapters[0].headings if h.text == "Page 1")
+    assert [book.chapters[0].id, section, book.chapters[1].id] == ["notes-1", "page-1-1", "front-1"]

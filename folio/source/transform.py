@@ -120,9 +120,16 @@ def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index
                    generated=True)
 
 
-def _unique(base: str, taken: set[str]) -> str:
+# ids folio makes itself: the theme's (folio-notes, folio-toc, ...) and the EPUB's page markers
+# (page-12, page-iv); and for a chapter, the names of the print parts that are not chapters
+# (front, notes). An author may not write them; ids folio makes from headings step around them.
+RESERVED_IDS = re.compile(r"folio-.*|page-(?:[0-9]+|[ivxlcdm]+)")
+RESERVED_CHAPTER_IDS = re.compile(r"front|notes|folio-.*|page-(?:[0-9]+|[ivxlcdm]+)")
+
+
+def _unique(base: str, taken: set[str], reserved: re.Pattern[str] = RESERVED_IDS) -> str:
     candidate, n = base, 0
-    while candidate in taken:
+    while candidate in taken or reserved.fullmatch(candidate):
         n += 1
         candidate = f"{base}-{n}"
     taken.add(candidate)
@@ -188,8 +195,12 @@ def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, t
     idents: list[str] = [chapter.id] if chapter.id else []
     for kind in ID_BEARING:
         idents += [attr[0] for attr in map(attr_of, found[kind]) if attr and attr[0]]
-    for ident in idents:
+    for position, ident in enumerate(idents):
         line = chapter.line_of(f"#{ident}")
+        if (RESERVED_CHAPTER_IDS if position == 0 and ident == chapter.id else RESERVED_IDS).fullmatch(ident):
+            report.error(chapter.source, line, f"the id '{ident}' is one folio makes itself (for the print parts, the notes or "
+                         "the page markers): choose another", code="id-reserved")
+            continue
         if ident in explicit:
             other, other_line = explicit[ident]
             where = f"{other.source}:{other_line}" if other_line else other.source
@@ -203,7 +214,7 @@ def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, t
 def _number_headings(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
     """Give every heading an id (pandoc's algorithm, made unique) and check levels."""
     if not chapter.id:
-        chapter.id = _unique(pandoc_identifier(chapter.title_text), taken)
+        chapter.id = _unique(pandoc_identifier(chapter.title_text), taken, RESERVED_CHAPTER_IDS)
         book.id_chapter[chapter.id] = chapter.index
         chapter.ids.add(chapter.id)
     previous = 1
