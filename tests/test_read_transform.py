@@ -205,3 +205,31 @@ def test_headings_named_like_folio_s_ids_get_other_ids(make_book):
     book = load_book(make_book({"01.md": "# Notes\n\nText.\n\n## Page 1\n\nMore.\n", "02.md": "# Front\n\nText.\n"}))
     section = next(h.id for h in book.chapters[0].headings if h.text == "Page 1")
     assert [book.chapters[0].id, section, book.chapters[1].id] == ["notes-1", "page-1-1", "front-1"]
+
+
+def test_images_whose_names_fold_together_keep_their_own_pictures(make_book, tmp_path):
+    """`a b.png` and `a-b.png` (and `Map.png` beside `map.png`) were one name in the outputs,
+    and one picture was shown twice; each keeps its own now, in both outputs."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from folio import build
+
+    def png(colour):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    text = ("# One\n\n![Red.](images/a b.png)\n\n![Blue.](images/a-b.png)\n\n"
+            "![Green.](images/Map.png)\n\n![Black.](images/map.png)\n")
+    root = make_book({"01.md": text}, extra={"images/a b.png": png("red"), "images/a-b.png": png("blue"),
+                                             "images/Map.png": png("green"), "images/map.png": png("black")})
+    book = load_book(root)
+    assert len({a.key.casefold() for a in book.assets.values()}) == 4
+    assert len({a.path for a in book.assets.values()}) == 4
+    epub = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        pictures = {n: archive.read(n) for n in archive.namelist() if n.endswith(".png") and "cover" not in n}
+    assert len(pictures) == 4 and len(set(pictures.values())) == 4

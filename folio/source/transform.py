@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from folio.config import Config
 from folio.errors import Reporter
-from folio.model import Book, Chapter, Figure, Heading, Note
+from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, images, xref
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
@@ -65,7 +65,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     xref.resolve(book, references, report, labels(config.lang))
     book.styles = book_styles(config.root, report)
     if config.cover_image is not None:
-        key = _asset_key(config.cover_image, config.root)
+        key = _asset_key(config.cover_image, config.root, book.assets)
         try:
             book.cover = images.checked_asset(key, config.cover_image)
             book.assets.setdefault(key, book.cover)
@@ -248,9 +248,20 @@ def _extract_notes(chapter: Chapter, found: Survey, taken: set[str], book: Book,
             report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined", code="note-undefined")
 
 
-def _asset_key(path: Path, root: Path) -> str:
-    relative = path.resolve().relative_to(root.resolve()).as_posix()
-    return _SAFE_KEY_RE.sub("-", relative)
+def _asset_key(path: Path, root: Path, assets: dict[str, Asset]) -> str:
+    """The name of an image in the outputs: its path in the book with unsafe characters made
+    hyphens, and made unique where two files would fold to one name (`a b.png` and `a-b.png`,
+    `Map.png` and `map.png`): each file keeps its own picture."""
+    resolved = path.resolve()
+    base = _SAFE_KEY_RE.sub("-", resolved.relative_to(root.resolve()).as_posix())
+    stem, dot, suffix = base.rpartition(".") if "." in base.rsplit("/", 1)[-1] else (base, "", "")
+    key, n = base, 1
+    while True:
+        same = [k for k, asset in assets.items() if k.casefold() == key.casefold()]
+        if not same or assets[same[0]].path == resolved:
+            return same[0] if same else key
+        n += 1
+        key = f"{stem}-{n}{dot}{suffix}"
 
 
 def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) -> str | None:
@@ -265,7 +276,7 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) ->
     except ContainmentError as exc:
         report.error(chapter.source, line, f"image {exc}", code="image-missing")
         return None
-    key = _asset_key(path, book.root)
+    key = _asset_key(path, book.root, book.assets)
     if key not in book.assets:
         try:
             book.assets[key] = images.checked_asset(key, path)
