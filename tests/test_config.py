@@ -134,7 +134,7 @@ def test_not_a_book_folder(tmp_path):
     ("? [a, b]\n: 1\ntitle: T\nchapters: [chapters/01.md]\n", "book.yaml:1: a key must be a plain word, not a list or a mapping"),
     ('title: "T\\u0001x"\nchapters: [chapters/01.md]\n', "book.yaml:1: 'title': the control character U+0001 is not allowed"),
     ('title: "T\\ud800"\nchapters: [chapters/01.md]\n', "book.yaml:1: 'title': the lone surrogate U+D800 is not a character"),
-    ("title: T\nchapters:\n  - file: chapters/01.md\n    file: chapters/01.md\n", "book.yaml:4: chapter key 'file' appears twice in one entry"),
+    ("title: T\nchapters:\n  - file: chapters/01.md\n    file: chapters/01.md\n", "book.yaml:4: chapter key 'file' appears twice (first at line 3)"),
     ("title: T\ndate: 2024-02-30\nchapters: [chapters/01.md]\n", "book.yaml:2: invalid value '2024-02-30': day is out of range for month"),
     ("title: T\nchapters: [chapters/01.md]\nsubject: " + "[" * 3000 + "]" * 3000 + "\n", "book.yaml:3: lists and mappings nested more than 20 deep"),
     ("title: T\nchapters: [chapters/01.md]\nlint: {? [x]: 1}\n", "book.yaml:3: a key must be a plain word, not a list or a mapping"),

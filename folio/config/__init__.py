@@ -37,8 +37,8 @@ from folio.config.options import (
 )
 from folio.config.yamlnodes import (
     Problems,
+    keyed,
     line_of,
-    plain_key,
     refuse_anchors,
     refuse_tags,
     suggest,
@@ -154,13 +154,7 @@ def load_config(root: Path) -> Config:
 
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
-    for key_node, value_node in document.value:
-        key = plain_key(key_node, problems)
-        if key is None:
-            continue
-        if key in lines:
-            problems.add(line_of(key_node), f"key '{key}' appears twice (first at line {lines[key]})")
-            continue
+    for key, key_node, value_node in keyed(document, problems):
         lines[key] = line_of(key_node)
         option = OPTIONS.get(key)
         if option is None:

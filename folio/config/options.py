@@ -18,6 +18,7 @@ import yaml
 
 from folio.config.yamlnodes import (
     Problems,
+    keyed,
     line_of,
     plain_key,
     scalar,
@@ -246,15 +247,7 @@ class Chapters(Option):
         if not isinstance(item, yaml.MappingNode):
             return item, "bodymatter"
         role, file_node = "bodymatter", None
-        seen: set[str] = set()
-        for key_node, value_node in item.value:
-            key = plain_key(key_node, problems)
-            if key is None:
-                continue
-            if key in seen:
-                problems.add(line_of(key_node), f"chapter key '{key}' appears twice in one entry")
-                return None
-            seen.add(key)
+        for key, key_node, value_node in keyed(item, problems, "chapter key"):
             if key == "file":
                 file_node = value_node
             elif key == "role":

@@ -8,7 +8,7 @@ safe constructor, and `Problems`, the list every option adds its diagnostics to.
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -85,6 +85,21 @@ def scalar(node: yaml.Node, problems: Problems) -> Any:
     except (ValueError, OverflowError, TypeError) as exc:  # a date like 2024-02-30, a key that is a list
         problems.add(line_of(node), f"invalid value '{str(node.value)[:40]}': {exc}")
     return None
+
+
+def keyed(mapping: yaml.MappingNode, problems: Problems, what: str = "key") -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    """(key, key node, value node) of a mapping, each key once: a key that is not a plain word,
+    or that appears again, is a problem at its line and left out."""
+    lines: dict[str, int] = {}
+    for key_node, value_node in mapping.value:
+        key = plain_key(key_node, problems)
+        if key is None:
+            continue
+        if key in lines:
+            problems.add(line_of(key_node), f"{what} '{key}' appears twice (first at line {lines[key]})")
+            continue
+        lines[key] = line_of(key_node)
+        yield key, key_node, value_node
 
 
 def plain_key(node: yaml.Node, problems: Problems) -> str | None:
