@@ -23,6 +23,7 @@ folio's patches of WeasyPrint (patches.py) and ends the worker with its build.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +59,7 @@ def watch_build(pid: int, language: str | None = None) -> None:
     def watch() -> None:
         while True:
             time.sleep(1.0)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:  # the pid was taken by another user's process: ours is gone
+            if _gone(pid):
                 os._exit(0)
 
     threading.Thread(target=watch, name="folio-watch-build", daemon=True).start()
@@ -73,6 +70,21 @@ def watch_build(pid: int, language: str | None = None) -> None:
         found = pyphen.language_fallback(language)  # as WeasyPrint looks the patterns up
         if found:
             pyphen.Pyphen(lang=found)  # kept by pyphen for the process
+
+
+def _gone(pid: int) -> bool:
+    """Whether the build process has ended: no such process, another user's, or a zombie (it has
+    exited and waits for whoever started it to read its status; that may be a program reading
+    its output, which waits in turn for the workers to let go of that output)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc: a zombie looks alive, and the worker waits for its reaping
+        return False
+    return state in ("Z", "X")
 
 
 def lay_out(job: PartJob) -> PartResult:
