@@ -200,11 +200,13 @@ def test_a_section_may_be_called_notes(make_book):
 
 
 def test_headings_named_like_folio_s_ids_get_other_ids(make_book):
-    """A chapter titled "Notes" and a section "Page 1" get ids that cannot meet the notes part
-    or a page marker (they were printed twice, or the contents jumped to the wrong place)."""
-    book = load_book(make_book({"01.md": "# Notes\n\nText.\n\n## Page 1\n\nMore.\n", "02.md": "# Front\n\nText.\n"}))
-    section = next(h.id for h in book.chapters[0].headings if h.text == "Page 1")
-    assert [book.chapters[0].id, section, book.chapters[1].id] == ["notes-1", "page-1-1", "front-1"]
+    """A chapter titled "Notes", sections "Page 1" and "Folio notes" get ids that cannot meet the
+    notes part, a page marker or the theme's ids (they were printed twice, or the contents
+    jumped to the wrong place)."""
+    book = load_book(make_book({"01.md": "# Notes\n\nText.\n\n## Page 1\n\nMore.\n\n## Folio notes\n\nEnd.\n",
+                                "02.md": "# Front\n\nText.\n"}))
+    sections = [h.id for h in book.chapters[0].headings if h.text in ("Page 1", "Folio notes")]
+    assert [book.chapters[0].id, *sections, book.chapters[1].id] == ["id-notes", "id-page-1", "id-folio-notes", "id-front"]
 
 
 def test_images_whose_names_fold_together_keep_their_own_pictures(make_book, tmp_path):
@@ -233,3 +235,34 @@ def test_images_whose_names_fold_together_keep_their_own_pictures(make_book, tmp
     with zipfile.ZipFile(epub) as archive:
         pictures = {n: archive.read(n) for n in archive.namelist() if n.endswith(".png") and "cover" not in n}
     assert len(pictures) == 4 and len(set(pictures.values())) == 4
+
+
+def test_epub_file_names_never_meet_the_package_s_own(make_book, tmp_path):
+    """A chapter file called nav.md (or cover.md, notes-x.md) gets another EPUB file name (it was
+    lost behind the nav); an image named like a package file (content.opf) is an error."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    from folio import build
+
+    yaml = ("title: Names\nlang: en\nidentifier: urn:x:n\nchapters:\n  - chapters/nav.md\n  - chapters/cover.md\n"
+            "  - chapters/notes-one.md\n  - chapters/one.md\n")
+    root = make_book({"nav.md": "# Nav\n\nThe nav chapter.\n", "cover.md": "# Cover\n\nThe cover chapter.\n",
+                      "notes-one.md": "# Notes on one\n\nText.\n", "one.md": "# One\n\nNoted.[^a]\n\n[^a]: A note.\n"}, yaml=yaml)
+    book = load_book(root)
+    assert [c.slug for c in book.chapters] == ["chapter-nav", "chapter-cover", "chapter-notes-one", "one"]
+    epub = build(root, tmp_path / "out", ("epub",)).outputs["epub"]
+    with zipfile.ZipFile(epub) as archive:
+        names = archive.namelist()
+        text = " ".join(archive.read(n).decode() for n in names if n.endswith(".xhtml"))
+    assert len(names) == len(set(names)) and "The nav chapter." in text and "The cover chapter." in text
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "red").save(buffer, "PNG")
+    bad = make_book({"01.md": "# One\n\n![A picture.](content.opf)\n"}, extra={"content.opf": buffer.getvalue()})
+    with pytest.raises(FolioError) as caught:
+        load_book(bad)
+    [message] = [d.format() for d in caught.value.diagnostics]
+    assert message.startswith("chapters/01.md:3: image 'content.opf' has the name of a kind of file the EPUB itself is made of")

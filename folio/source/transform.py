@@ -50,7 +50,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     slugs: set[str] = set()
     for chapter, found in zip(book.chapters, surveys):
         stem = chapter.id if chapter.generated else Path(chapter.source).stem
-        chapter.slug = _unique(re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter", slugs)
+        slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter"
+        chapter.slug = _unique(f"chapter-{slug}" if RESERVED_SLUGS.fullmatch(slug) else slug, slugs)
         _number_headings(chapter, found, taken, book, report)
         _check_figures_and_images(chapter, found, book, report)
         xref.collect_tables(chapter, found["Table"], taken, book)
@@ -125,11 +126,18 @@ def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index
 # (front, notes). An author may not write them; ids folio makes from headings step around them.
 RESERVED_IDS = re.compile(r"folio-.*|page-(?:[0-9]+|[ivxlcdm]+)")
 RESERVED_CHAPTER_IDS = re.compile(r"front|notes|folio-.*|page-(?:[0-9]+|[ivxlcdm]+)")
+# a chapter's EPUB file is SLUG.xhtml: never the nav, cover or title page, nor a notes file
+# (notes-SLUG); such a slug is prefixed chapter-
+RESERVED_SLUGS = re.compile(r"nav|cover|titlepage|toc|content|notes-.*")
+# an image keeps its name in the EPUB: never a name the package itself uses
+_PACKAGE_NAMES = re.compile(r"(?:.*\.(?:xhtml|html|opf|ncx|css)|mimetype|meta-inf/.*)", re.I)
 
 
 def _unique(base: str, taken: set[str], reserved: re.Pattern[str] = RESERVED_IDS) -> str:
+    if reserved.fullmatch(base):  # (a suffix would not leave the namespace: folio-notes-1 is folio's too)
+        base = f"id-{base}"
     candidate, n = base, 0
-    while candidate in taken or reserved.fullmatch(candidate):
+    while candidate in taken:
         n += 1
         candidate = f"{base}-{n}"
     taken.add(candidate)
@@ -277,6 +285,10 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) ->
         report.error(chapter.source, line, f"image {exc}", code="image-missing")
         return None
     key = _asset_key(path, book.root, book.assets)
+    if _PACKAGE_NAMES.fullmatch(key):
+        report.error(chapter.source, line, f"image '{target}' has the name of a kind of file the EPUB itself is made of: "
+                     "give it the extension of its picture format (.png, .jpg, ...)", code="image-missing")
+        return None
     if key not in book.assets:
         try:
             book.assets[key] = images.checked_asset(key, path)
