@@ -8,6 +8,7 @@ larger than `paths.MAX_FILE_BYTES`.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from urllib.parse import unquote, urlsplit
 from folio.paths import MAX_FILE_BYTES, is_inside
 
 
+@functools.lru_cache(maxsize=1)
 def fetcher_class() -> Any:
-    """The fetcher class (made on first use: importing WeasyPrint takes half a second)."""
+    """The fetcher class, made once on first use (importing WeasyPrint takes half a second)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class ContainedFetcher(URLFetcher):
