@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import struct
@@ -34,6 +35,9 @@ def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{}</svg>'
+INNER_REMOTE = base64.b64encode(SVG.format('<image href="http://127.0.0.1:9/x.png" width="5" height="5"/>').encode()).decode()
+BOMB = base64.b64encode(bomb_png()).decode()
 BIB = "@book{known2000, author = {Known, Ann}, title = {Known}, publisher = {P}, year = {2000}}\n"
 
 # id -> (files, exact expected error lines). "book.yaml" in files replaces YAML; chapters/01.md defaults to GOOD.
@@ -104,6 +108,35 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "svg-remote-href": ({"chapters/01.md": "# One\n\n![Cap](images/r.svg){alt=x}\n",
                          "images/r.svg": '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><image xlink:href="http://127.0.0.1:9/x.png"/></svg>'},
                         ["chapters/01.md:3: image 'images/r.svg': the SVG refers to an outside resource (http://127.0.0.1:9/x.png)"]),
+    "svg-entity-utf16": ({"chapters/01.md": "# One\n\n![Cap](images/e.svg){alt=x}\n",
+                          "images/e.svg": ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                                           '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>&x;</text></svg>').encode("utf-16")},
+                         ["chapters/01.md:3: image 'images/e.svg': the SVG declares entities, which folio refuses"]),
+    "svg-style-import": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                          "images/s.svg": SVG.format("<style>@import url(http://127.0.0.1:9/x.css);</style>")},
+                         ["chapters/01.md:3: image 'images/s.svg': the SVG's <style> has an @import, which folio refuses"]),
+    "svg-style-escaped-url": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                               "images/s.svg": SVG.format("<style>rect { fill: u\\72l(http://127.0.0.1:9/p.svg#g) }</style>")},
+                              ["chapters/01.md:3: image 'images/s.svg': the SVG's <style> refers to an outside resource (url(http://127.0.0.1:9/p.svg#g))"]),
+    "svg-style-attribute": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                             "images/s.svg": SVG.format('<rect style="fill: url(\'//127.0.0.1:9/p.svg#g\')" width="5" height="5"/>')},
+                            ["chapters/01.md:3: image 'images/s.svg': the SVG's style= attribute refers to an outside resource (url(//127.0.0.1:9/p.svg#g))"]),
+    "svg-presentation-url": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                              "images/s.svg": SVG.format('<rect fill="url(other.svg#g)" width="5" height="5"/>')},
+                             ["chapters/01.md:3: image 'images/s.svg': the SVG's fill= attribute refers to an outside resource (url(other.svg#g))"]),
+    "svg-xml-stylesheet": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                            "images/s.svg": '<?xml-stylesheet href="http://127.0.0.1:9/x.css"?>' + SVG.format("")},
+                           ["chapters/01.md:3: image 'images/s.svg': the SVG loads a style sheet (<?xml-stylesheet?>), which folio refuses"]),
+    "svg-data-url-hiding-remote": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                                    "images/s.svg": SVG.format(f'<image href="data:image/svg+xml;base64,{INNER_REMOTE}" width="5" height="5"/>')},
+                                   ["chapters/01.md:3: image 'images/s.svg': the SVG refers to an outside resource (http://127.0.0.1:9/x.png)"]),
+    "svg-data-url-html": ({"chapters/01.md": "# One\n\n![Cap](images/s.svg){alt=x}\n",
+                           "images/s.svg": SVG.format('<image href="data:text/html,%3Cscript%3E%3C/script%3E" width="5" height="5"/>')},
+                          ["chapters/01.md:3: image 'images/s.svg': a data: URL of text/html: only images and fonts may be embedded"]),
+    "css-data-url-hiding-remote": ({"styles/x.css": f"p {{ color: red; }}\nbody {{ background: url(data:image/svg+xml;base64,{INNER_REMOTE}); }}\n"},
+                                   ["styles/x.css:2: url(data:...): the SVG refers to an outside resource (http://127.0.0.1:9/x.png)"]),
+    "css-data-url-bomb": ({"styles/x.css": f"body {{ background: url(data:image/png;base64,{BOMB}); }}\n"},
+                          ["styles/x.css:1: url(data:...): more than 40 megapixels (a decompression bomb?)"]),
     "cover-not-image": ({"book.yaml": YAML + "cover-image: cover.txt\n", "cover.txt": "not a picture"},
                         ["book.yaml:6: cover-image: not an image Pillow can read (use JPEG, PNG, GIF, WebP or SVG)"]),
     "cover-missing": ({"book.yaml": YAML + "cover-image: images/cover.jpg\n"}, ["book.yaml:6: cover-image: 'images/cover.jpg' does not exist"]),

@@ -4,7 +4,8 @@ In: the book folder. Out: `BookStyle`s, one per file in cascade order, each with
 the files its url()s name (inside the book, checked) and its text with those
 URLs rewritten for the EPUB, where the style sheet lives at css/book.css; or
 errors at the style sheet's line for @import, remote, file: and absolute URLs
-and paths leaving the book. The theme's own CSS is trusted and not read here.
+and paths leaving the book, and `data:` URLs holding anything but a safe image
+or font (`embedded.check_data_url`). The theme's own CSS is trusted and not read here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from folio.errors import Reporter
 from folio.model import Asset, BookStyle
 from folio.paths import ContainmentError, contained, is_inside
+from folio.source.embedded import EmbeddedError, check_data_url
 
 _URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.I | re.S)
 _IMPORT = re.compile(r"@import\b", re.I)
@@ -43,9 +45,13 @@ def book_styles(root: Path, report: Reporter) -> list[BookStyle]:
 
         def rewrite(match: re.Match[str]) -> str:
             url = match.group(2).strip()
-            if url.startswith("data:"):
-                return match.group(0)
             line = _line(text, match.start())
+            if url.startswith("data:"):
+                try:
+                    check_data_url(url)
+                except EmbeddedError as exc:
+                    report.error(shown, line, f"url(data:...): {exc}")
+                return match.group(0)
             if re.match(r"[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("//"):
                 report.error(shown, line, f"url({url[:60]}) is not a file in the book: style sheets may not load remote or file: URLs")
                 return match.group(0)
