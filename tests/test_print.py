@@ -252,3 +252,25 @@ def test_footnote_check_fails_when_notes_leave_their_calls(tmp_path):
     assert warned
     check = next(c for c in preflight(result.outputs["pdf"], load_config(book), "print") if c.name == "footnotes")
     assert check.status == "fail" and len(check.pages) >= len(warned) // 2
+
+
+@pytest.mark.parametrize("trim", ["6x9", "2in x 2in"])
+def test_no_word_runs_off_the_page(make_book, tmp_path, trim):
+    """A 10,000-character word, a long URL and a 40-character code span, and a title of long words
+    on a 2-inch trim: every character is drawn on its page (they break where they must)."""
+    body = ("Before " + "x" * 10_000 + " after, a URL https://example.org/a/very/long/path/that/goes/on/for/ever.html "
+            "in the text and `0123456789abcdef0123456789abcdef01234567` in code.")
+    book = _one_chapter_book(make_book, body, yaml_extra=f"trim: {trim}")
+    yaml = (book / "book.yaml").read_text(encoding="utf-8").replace("title: Planted", "title: Incomprehensibilities Extraordinarily")
+    (book / "book.yaml").write_text(yaml, encoding="utf-8")
+    result = build(book, tmp_path / "out", ("pdf", "epub"))
+    import pdfplumber
+
+    off = []
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        for index, page in enumerate(pdf.pages):
+            off += [(index, c["text"]) for c in page.chars if c["x0"] < -0.5 or c["x1"] > page.width + 0.5]
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+    assert off == []
+    assert text.count("x") >= 10_000  # drawn, not dropped
+    assert epubcheck(result.outputs["epub"])["errors"] == 0

@@ -32,6 +32,12 @@ _ENGINE: list[Future] = []  # a worker's `patches.status()`
 def pool() -> ProcessPoolExecutor:
     """The layout workers: one per core, forked from a server that has WeasyPrint loaded."""
     if not _POOL:
+        # A failed or stopped build ends without waiting for its workers (`shutdown`); the queues'
+        # semaphores are then removed by multiprocessing's resource tracker, which would print
+        # a "leaked semaphore" warning for each build that failed. The tracker, started with the
+        # pool, takes its warning filters from the environment.
+        quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["weasyprint", "folio.weasy.worker", "folio.weasy.warm"])  # imported once, not by each worker
         _POOL.append(ProcessPoolExecutor(max_workers=max(1, os.cpu_count() or 1), mp_context=context,

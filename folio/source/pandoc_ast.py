@@ -106,12 +106,43 @@ SPACE: Node = {"t": "Space"}
 SOFT_BREAK: Node = {"t": "SoftBreak"}
 
 
+def first_word(node: Any) -> str:
+    """The first Str under a node, found without recursion (the node may be deep)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is dict:
+            if item.get("t") == "Str":
+                return item["c"]
+            stack.append(item.get("c"))
+        elif item.__class__ is list:
+            stack.extend(reversed(item))
+    return ""
+
+
+MAX_NESTING = 80  # boxes inside boxes: WeasyPrint's layout recurses about five calls per box
+# what an element adds to the nesting: its boxes in HTML (a list is <ol><li>, a table <table><tbody><tr><td>)
+NESTING_WEIGHT = {"BulletList": 2, "OrderedList": 2, "DefinitionList": 2, "Table": 4}
+
+
+class TooDeep(ValueError):
+    """Elements nested more than MAX_NESTING deep; `node` is the first one too deep."""
+
+    def __init__(self, node: Node | None):
+        super().__init__(f"block quotes, lists or other elements are nested more than {MAX_NESTING} levels deep "
+                         "here (a list counts two, a table four): folio cannot lay this out")
+        self.node = node
+
+
 def share_spaces(blocks: list[Any]) -> None:
-    """Put one shared node in the place of every Space and SoftBreak (in place).
+    """Put one shared node in the place of every Space and SoftBreak (in place), and
+    raise `TooDeep` where elements nest more than MAX_NESTING deep (block quotes in
+    block quotes, lists in lists, emphasis in emphasis): every later walk, and the
+    layout, may then recurse.
 
     They are a third of a book's nodes and carry nothing: a 1M-word book holds about
     a million, 200 MB of identical dictionaries. Nothing changes these nodes."""
-    def walk(items: list[Any]) -> None:
+    def walk(items: list[Any], depth: int) -> None:
         for index, item in enumerate(items):
             if item.__class__ is dict:
                 kind = item.get("t")
@@ -124,8 +155,11 @@ def share_spaces(blocks: list[Any]) -> None:
                 else:
                     content = item.get("c")
                     if content.__class__ is list:
-                        walk(content)
+                        deeper = depth + NESTING_WEIGHT.get(kind, 1)
+                        if deeper > MAX_NESTING:
+                            raise TooDeep(item)
+                        walk(content, deeper)
             elif item.__class__ is list:
-                walk(item)
+                walk(item, depth)
 
-    walk(blocks)
+    walk(blocks, 0)

@@ -16,9 +16,7 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,28 +25,15 @@ from folio.errors import Diagnostic, FolioError
 from folio.model import Chapter
 from folio.paths import write_bytes_atomic
 from folio.sealed import seal, unseal
-from folio.source.pandoc_ast import share_spaces
+from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
+from folio.source.pandoc_ast import MAX_NESTING, TooDeep, first_word, share_spaces
 
 # Pandoc's Markdown with folio's one change: folio makes heading ids itself, so it
 # knows which ids the author wrote (duplicates of those are errors).
 READER_FORMAT = "markdown-auto_identifiers"
-PANDOC_TIMEOUT = 300  # seconds for one chapter
+PANDOC_TIMEOUT = 60  # seconds for one chapter, and as many again for each MB of it (the large book's 1.7 MB read in 2 s)
 _WARNING_LINE_RE = re.compile(r"line (\d+) column (\d+)")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-@lru_cache(maxsize=1)
-def pandoc_binary() -> str:
-    """The pandoc the `pypandoc-binary` wheel ships (the version folio pins)."""
-    from pypandoc import get_pandoc_path
-
-    return get_pandoc_path()
-
-
-@lru_cache(maxsize=1)
-def pandoc_version() -> str:
-    out = subprocess.run([pandoc_binary(), "--version"], capture_output=True, text=True, check=True)
-    return out.stdout.split("\n", 1)[0].split()[-1]
 
 
 def decode_source(data: bytes, source: str) -> str:
@@ -71,19 +56,67 @@ def decode_source(data: bytes, source: str) -> str:
 
 def parse_markdown(text: str, source: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Run pandoc's Markdown reader (sandboxed) on one chapter's text."""
+    deep = _DEEP_QUOTE_RE.search(text)
+    if deep:  # pandoc's reading time grows with the square of the depth: 10,000 levels take it 20 s
+        raise FolioError(Diagnostic(source, text.count("\n", 0, deep.start()) + 1, str(TooDeep(None))))
+    data = text.encode("utf-8")
     try:
-        proc = subprocess.run(
-            [pandoc_binary(), "--sandbox", "-f", READER_FORMAT, "-t", "json"],
-            input=text.encode("utf-8"),
-            capture_output=True,
-            timeout=PANDOC_TIMEOUT,
-        )
-    except subprocess.TimeoutExpired:
-        raise FolioError(Diagnostic(source, None, f"pandoc took more than {PANDOC_TIMEOUT} s to read this chapter")) from None
+        proc = run_pandoc(["-f", READER_FORMAT, "-t", "json"], data, PANDOC_TIMEOUT * (1 + len(data) / 2**20))
+    except PandocLimit as exc:
+        line, depth = _deepest_brackets(text)
+        cause = f" (brackets nested {depth} deep here: pandoc's work grows exponentially with them)" if depth > 6 else ""
+        raise FolioError(Diagnostic(source, line if cause else None, f"reading this chapter: {exc}{cause}")) from None
     stderr = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         raise FolioError(Diagnostic(source, None, f"pandoc could not read this chapter: {stderr.strip()}"))
-    return json.loads(proc.stdout), _pandoc_warnings(stderr, source)
+    try:
+        ast = json.loads(proc.stdout)
+    except RecursionError:  # thousands of levels: deeper than Python's JSON reader goes
+        raise FolioError(Diagnostic(source, _line_of(text, _first_deep_word(proc.stdout)), str(TooDeep(None)))) from None
+    return ast, _pandoc_warnings(stderr, source)
+
+
+_DEEP_QUOTE_RE = re.compile(r"^(?:[ \t]*>){%d}" % (MAX_NESTING + 1), re.M)
+
+
+def _deepest_brackets(text: str) -> tuple[int, int]:
+    """The line where [ and ] nest deepest, and how deep (a slow scan, run only when pandoc failed)."""
+    depth = deepest = 0
+    line = where = 1
+    for char in text:
+        if char == "[":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif char == "]":
+            depth = max(0, depth - 1)
+        elif char == "\n":
+            line += 1
+    return where, deepest
+
+
+def _first_deep_word(data: bytes) -> str:
+    """The first word of pandoc's JSON past MAX_NESTING levels of arrays and objects (a slow scan,
+    run only when the JSON is too deep to read)."""
+    depth, in_string, escaped = 0, False, False
+    for position, byte in enumerate(data):
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in b"[{":
+            depth += 1
+            if depth > MAX_NESTING * 3 // 2:  # (at most: no element takes less than 1.5 levels of JSON a level)
+                match = re.compile(rb'"t":"Str","c":("(?:[^"\\]|\\.)*")').search(data, position)
+                return json.loads(match[1]) if match else ""
+        elif byte in b"]}":
+            depth -= 1
+    return ""
+
+
+def _line_of(text: str, word: str) -> int | None:
+    position = text.find(word) if word else -1
+    return text.count("\n", 0, position) + 1 if position >= 0 else None
 
 
 def _pandoc_warnings(stderr: str, source: str) -> list[Diagnostic]:
@@ -144,7 +177,10 @@ def read_chapter(index: int, entry: ChapterEntry, cache: AstCache) -> tuple[Chap
         cache.put(key, ast, diagnostics)
     else:
         ast, diagnostics = cached
-    share_spaces(ast["blocks"])
+    try:
+        share_spaces(ast["blocks"])
+    except TooDeep as exc:
+        raise FolioError(Diagnostic(entry.file, _line_of(text, first_word(exc.node)), str(exc))) from None
     chapter = Chapter(index=index, role=entry.role, source=entry.file, text=text)
     return chapter, ast, diagnostics
 
