@@ -86,9 +86,54 @@ def atomic_write(target: Path) -> Iterator[Path]:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.filename is None:  # a write() that failed (a full disk) names no file: this is the one
+            exc.filename = str(target)
+        raise
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def shown_name(path: Path) -> str:
+    """A path as the user knows it: a temporary (`.folio-tmp.book.pdf.x1y2.tmp`, made by
+    atomic_write or StagedOutputs, perhaps inside another) shown as the file it stands for."""
+    name = path.name
+    while name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp"):
+        name = name[len(TEMPORARY_PREFIX):].rsplit(".", 2)[0]
+    return str(path.with_name(name))
+
+
+class StagedOutputs:
+    """A build's outputs, each written first to a temporary beside its final name, then all
+    renamed into place together by `commit` once every one is written. A build that fails
+    (or is killed) before `commit` leaves every earlier output as it was, never some
+    replaced and some not: `discard` (or the next build's `clean_stale_temporaries`)
+    removes the temporaries."""
+
+    def __init__(self) -> None:
+        self.staged: dict[Path, Path] = {}  # final -> temporary
+
+    def path(self, final: Path) -> Path:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{final.name}.", suffix=".tmp", dir=final.parent)
+        os.close(fd)
+        self.staged[final] = Path(name)
+        return Path(name)
+
+    def commit(self) -> dict[Path, Path]:
+        """Rename every temporary into place; return temporary -> final."""
+        moved = {}
+        for final, temporary in self.staged.items():
+            os.replace(temporary, final)
+            moved[temporary] = final
+        self.staged.clear()
+        return moved
+
+    def discard(self) -> None:
+        for temporary in self.staged.values():
+            temporary.unlink(missing_ok=True)
+        self.staged.clear()
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:

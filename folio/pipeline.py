@@ -8,6 +8,7 @@ book with errors never replaces a good output.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import re
 import threading
@@ -15,12 +16,12 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from folio.config import load_config
 from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Book, PdfResult
-from folio.paths import clean_stale_temporaries
+from folio.paths import StagedOutputs, clean_stale_temporaries, shown_name
 from folio.source.read import read_chapters
 
 FORMATS = ("pdf", "epub", "html")
@@ -42,6 +43,10 @@ class BuildResult:
     @property
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
+
+
+# what a full disk, a read-only or unwritable folder or a size limit raise
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO})
 
 
 def slugify(title: str) -> str:
@@ -99,7 +104,22 @@ def load_book(root: Path | str, cache: Path | None = None, report: Reporter | No
     return book
 
 
-def build(
+def build(root: Path | str, out: Path | str | None = None, formats: tuple[str, ...] = ("pdf", "epub"), **options: Any) -> BuildResult:
+    """Build `formats` of the book at `root` into `out` (default: root/dist); `_build` says how.
+
+    A file that cannot be written (a full disk, a read-only or unwritable folder, a file
+    size limit) is a `FolioError` naming it, not a traceback; no output was replaced."""
+    try:
+        return _build(root, out, formats, **options)
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        where = shown_name(Path(exc.filename)) if exc.filename else str(out or "dist")
+        verb = "open" if exc.errno in (errno.EACCES, errno.EPERM, errno.EIO) else "write"
+        raise FolioError(Diagnostic(where, None, f"cannot {verb} this file: {exc.strerror or exc}; no output was replaced")) from None
+
+
+def _build(
     root: Path | str,
     out: Path | str | None = None,
     formats: tuple[str, ...] = ("pdf", "epub"),
@@ -161,12 +181,21 @@ def build(
     slug = slugify(book.config.title)
     pdf_result = None
     drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
-    if "pdf" in formats:
-        started = time.perf_counter()
-        pdf_result = _pdf(book, out / (f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"), profile, report, say,
-                          facts, out / ".folio-cache" / "pdf" if use_cache else None, drafts if "epub" in formats else None, result)
-        timings["pdf"] = time.perf_counter() - started
-    _documents(book, out, slug, formats, report, say, pdf_result, drafts, timings, result)
+    staged = StagedOutputs()  # every output replaces its last version only once all are written
+    try:
+        if "pdf" in formats:
+            started = time.perf_counter()
+            target = staged.path(out / (f"{slug}.pdf" if profile == "print" else f"{slug}-{profile}.pdf"))
+            pdf_result = _pdf(book, target, profile, report, say, facts, out / ".folio-cache" / "pdf" if use_cache else None,
+                              drafts if "epub" in formats else None, result)
+            timings["pdf"] = time.perf_counter() - started
+        _documents(book, staged, out, slug, formats, report, say, pdf_result, drafts, timings, result)
+        moved = staged.commit()
+    finally:
+        staged.discard()
+    result.outputs = {fmt: moved.get(path, path) for fmt, path in result.outputs.items()}
+    if pdf_result is not None:
+        pdf_result.path = moved.get(pdf_result.path, pdf_result.path)
     result.diagnostics = list(report.items)
     result.timings = timings
     if key is not None and not any(c.status == "fail" for c in result.preflight):
@@ -214,7 +243,7 @@ def _pdf(book: Book, target: Path, profile: str, report: Reporter, say: Progress
     return pdf_result
 
 
-def _documents(book: Book, out: Path, slug: str, formats: tuple[str, ...], report: Reporter, say: Progress,
+def _documents(book: Book, staged: StagedOutputs, out: Path, slug: str, formats: tuple[str, ...], report: Reporter, say: Progress,
                pdf_result: PdfResult | None, drafts: list, timings: dict[str, float], result: BuildResult) -> None:
     """The EPUB (with the PDF's page map when there is one) and the single-file HTML."""
     if "epub" in formats:
@@ -222,7 +251,7 @@ def _documents(book: Book, out: Path, slug: str, formats: tuple[str, ...], repor
         from folio.epub.writer import write_epub
 
         started = time.perf_counter()
-        result.outputs["epub"] = write_epub(book, out / f"{slug}.epub", report, pdf_result, drafts[0] if drafts else None)
+        result.outputs["epub"] = write_epub(book, staged.path(out / f"{slug}.epub"), report, pdf_result, drafts[0] if drafts else None)
         say("epub", 1, 1)
         timings["epub"] = time.perf_counter() - started
     if "html" in formats:
@@ -230,6 +259,6 @@ def _documents(book: Book, out: Path, slug: str, formats: tuple[str, ...], repor
         from folio.html import write_html
 
         started = time.perf_counter()
-        result.outputs["html"] = write_html(book, out / f"{slug}.html", report)
+        result.outputs["html"] = write_html(book, staged.path(out / f"{slug}.html"), report)
         say("html", 1, 1)
         timings["html"] = time.perf_counter() - started

@@ -100,8 +100,12 @@ def merge(book: Book, target: Path, report: Reporter, front: PartResult,
     _link(out, anchors, bookmarks, body_start)
     for key, value in front_pdf.docinfo.items():
         out.docinfo[key] = value
+    # Saved to memory, then written: qpdf writing a file on a full disk throws from C++ through
+    # pikepdf's file object and aborts the whole process (seen with pikepdf 10.18, tests/test_faults.py).
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
     with atomic_write(target) as tmp:
-        out.save(tmp, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+        tmp.write_bytes(buffer.getbuffer())
     for source in opened:
         source.close()
     id_pages = {ident: page for ident, (page, _x, _y) in anchors.items()}
