@@ -178,6 +178,19 @@ def _build(
     if profile not in NAMES:
         raise FolioError(Diagnostic("--profile", None, f"unknown profile '{profile}': choose from {', '.join(NAMES)}"))
     result.profile = profile
+    _write_outputs(book, out, formats, profile, report, say, facts, use_cache, result, timings)
+    result.diagnostics = list(report.items)
+    result.timings = timings
+    if key is not None and not any(c.status == "fail" for c in result.preflight):
+        from folio.uptodate import remember
+
+        remember(out, key, result.outputs, result.diagnostics)
+    return result
+
+
+def _write_outputs(book: Book, out: Path, formats: tuple[str, ...], profile: str, report: Reporter, say: Progress,
+                   facts: list | None, use_cache: bool, result: BuildResult, timings: dict[str, float]) -> None:
+    """Every output, each staged beside its final name; all renamed into place once all are written."""
     slug = slugify(book.config.title)
     pdf_result = None
     drafts: list = []  # the EPUB's documents, rendered during the PDF's layout
@@ -196,13 +209,6 @@ def _build(
     result.outputs = {fmt: moved.get(path, path) for fmt, path in result.outputs.items()}
     if pdf_result is not None:
         pdf_result.path = moved.get(pdf_result.path, pdf_result.path)
-    result.diagnostics = list(report.items)
-    result.timings = timings
-    if key is not None and not any(c.status == "fail" for c in result.preflight):
-        from folio.uptodate import remember
-
-        remember(out, key, result.outputs, result.diagnostics)
-    return result
 
 
 def _pdf(book: Book, target: Path, profile: str, report: Reporter, say: Progress, facts: list | None, cache: Path | None,
