@@ -120,3 +120,32 @@ def test_the_epub_rendered_during_the_pdf_layout_is_the_epub_written_after_it(tm
         text = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
     label = pdf.labels[pdf.id_pages["fig:pipeline"]]
     assert f'#fig:pipeline">page {label}</a>' in text
+
+
+def test_a_chapter_that_is_only_its_heading_has_its_own_page_marker(make_book, tmp_path):
+    """A chapter with no text but its heading, in the middle and at the end of the book, and a
+    heading whose raw <em> is never closed: each chapter's first page is marked in its own
+    file, every page once, nothing after the end of a document, and EPUBCheck passes."""
+    from conftest import epubcheck
+
+    from folio import build
+
+    root = make_book({"01.md": "# One\n\nText of one.\n", "02.md": "# Heading Only\n", "03.md": "# Open <em>emphasis\n\nText.\n",
+                      "04.md": "# Last Heading\n"})
+    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    probe = PdfProbe(result.outputs["pdf"])
+    labels = probe.reader.page_labels
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        documents = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xhtml")}
+    marked = [m for d in documents.values() for m in re.findall(r'role="doc-pagebreak" id="page-([^"]+)"', d)]
+    assert sorted(marked) == sorted(set(marked)) and len(marked) == len(labels)
+    for name, document in documents.items():
+        assert document.rstrip().endswith("</html>"), name
+    for stem, title in (("02", "Heading Only"), ("04", "Last Heading")):
+        page = next(i for i in range(probe.pages) if probe.text(i).startswith(title))  # its opening page, not the contents
+        document = next(d for n, d in documents.items() if n.endswith(f"{stem}.xhtml"))
+        assert f'id="page-{labels[page]}"' in document
+    nav = next(d for n, d in documents.items() if n.endswith("nav.xhtml"))
+    assert "Open <em>emphasis</em></a>" in nav

@@ -86,7 +86,9 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
     if not start_after.endswith(">"):  # a start tag given without its attributes: skip to its end
         begin = document.index(">", begin) + 1
     end = document.find(stop_at, begin) if stop_at else -1
-    end = len(document) if end < 0 else end
+    if end < 0:  # pages after the last counted text go before the chapter's end, never after </html>
+        end = max(document.rfind("</section>"), document.rfind("</body>") if "</section>" not in document[begin:] else -1)
+        end = len(document) if end < begin else end
     if any(len(c := html.unescape(e)) == 1 and c.isalnum() for e in set(_ENTITY.findall(document, begin, end))):
         text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # rare: raw HTML with &eacute;
     else:

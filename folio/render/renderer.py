@@ -113,7 +113,8 @@ class Renderer:
     def chapter_title(self, chapter: Chapter, with_notes: bool = True) -> str:
         """The title as HTML; plain (no note calls, no links) for contents, nav and running heads."""
         self.chapter = chapter
-        return self.inlines(chapter.title) if with_notes else self.plain_inlines(chapter.title)
+        html = self.inlines(chapter.title) if with_notes else self.plain_inlines(chapter.title)
+        return repair_fragment(html) if chapter.has_raw_html and "<" in html else html  # an unclosed <em> in a heading
 
     def plain_inlines(self, inlines: list[dict[str, Any]]) -> str:
         """Inlines for a place that is itself a link (contents, nav): no note calls, links as text."""

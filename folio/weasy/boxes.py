@@ -54,6 +54,10 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
                 classes = (element.get("class") or "").split()
                 if element.tag == "section" and "chapter" in classes and element.get("id"):
                     part, counting = f"chapter:{element.get('id')}", True
+                    if part not in counts:  # the chapter begins on this page, even when only its heading is here
+                        counts[part] = 0
+                        if not first:
+                            first.append((part, 0))
                 elif element.tag == "section" and "endnotes" in classes:
                     part, counting = None, False
                 elif element.tag == "ol" and "notes" in classes and element.get("data-chapter"):
