@@ -268,3 +268,25 @@ def test_a_csl_yaml_bibliography_is_read(tmp_path):
     with zipfile.ZipFile(epub) as archive:
         text = " ".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xhtml"))
     assert "The TeXbook" in text and "Addison-Wesley" in text
+
+
+@pytest.mark.parametrize("style", ["chicago-notes-bibliography", "apa"])
+def test_markup_in_a_bibliography_entry_is_cleaned_and_reported_at_the_entry(tmp_path, style):
+    """A BibTeX entry whose fields carry a javascript: link (\\href), HTML and raw LaTeX: the link
+    is kept as its text, the rest as text, in the notes, the text and the bibliography, and one
+    warning names the entry's line."""
+    root = citation_book(tmp_path, style)
+    bib = root / "references.bib"
+    before = bib.read_text(encoding="utf-8")
+    line = before.count("\n") + 2
+    bib.write_text(before + "\n@book{evil2001,\n  title = {Evil <script>alert(1)</script> \\href{javascript:alert(2)}{Here}},\n"
+                   "  author = {Bad, Guy}, year = {2001},\n  publisher = {\\href{file:///etc/passwd}{Press}}\n}\n", encoding="utf-8")
+    chapter = root / CHAPTERS[0]
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nAnd [@evil2001] too.\n", encoding="utf-8")
+    result = build(root, tmp_path / "out", ("epub",))
+    warnings = [d.format() for d in result.diagnostics if d.code == "raw-html-removed"]
+    assert warnings == [f"references.bib:{line}: warning: removed a file: link, a javascript: link from bibliography entry 'evil2001' [raw-html-removed]"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        text = b"".join(archive.read(n) for n in archive.namelist() if n.endswith(".xhtml"))
+    assert b"javascript:" not in text and b"file:" not in text and b"<script" not in text
+    assert b"Press" in text and b"alert(1)" in text  # the link kept as its text; the HTML as text

@@ -29,6 +29,7 @@ from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Chapter
 from folio.paths import ContainmentError, contained
 from folio.source.pandoc_ast import iter_inlines
+from folio.source.sanitize import clean_generated
 from folio.source.pandoc_run import PandocLimit, heap_limit_mb, run_pandoc
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -343,9 +344,30 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
         meta["suppress-bibliography"] = {"t": "MetaBool", "c": False}
         result, _ = _run_citeproc([], meta | {"nocite": _nocite_meta(tuple(dict.fromkeys(keys)) + config.nocite)}, config, style, api)
         bibliography = [b for b in result["blocks"] if b["t"] == "Div" and b["c"][0][0] == "refs"]
+    _clean_citations(asts, bibliography, entries, report)
     if "*" not in config.nocite:
         _warn_unused(entries, set(keys) | set(config.nocite), report)
     return Bibliography(bibliography, style_is_note(style)) if bibliography else None
+
+
+def _clean_citations(asts: list[dict[str, Any]], bibliography: list[Any], entries: dict[str, tuple[str, int | None]],
+                     report: Reporter) -> None:
+    """Markup a bibliography entry carries (raw HTML or LaTeX in a BibTeX field, a javascript:
+    link) is cleaned where citeproc rendered it, in the text and in the bibliography, and
+    reported once, at the entry's line."""
+    removed: dict[str, list[str]] = {}
+    for ast in asts:
+        for node in iter_inlines(ast["blocks"]):
+            if node["t"] == "Cite" and (gone := clean_generated(node["c"][1])):
+                key = node["c"][0][0]["citationId"] if node["c"][0] else ""
+                removed.setdefault(key, []).extend(gone)
+    for block in bibliography:
+        for entry in block["c"][1] if block["t"] == "Div" else []:
+            if entry.get("t") == "Div" and (gone := clean_generated(entry["c"][1])):
+                removed.setdefault(entry["c"][0][0].removeprefix("ref-"), []).extend(gone)
+    for key, gone in removed.items():
+        shown, line = entries.get(key, ("book.yaml", None))
+        report.warn("raw-html-removed", shown, line, f"removed {', '.join(sorted(set(gone)))} from bibliography entry '{key}'")
 
 
 def _warn_unused(entries: dict[str, tuple[str, int | None]], used: set[str], report: Reporter) -> None:

@@ -19,6 +19,8 @@ without its <summary>).
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree, html
 
@@ -127,6 +129,44 @@ def clean_keyvals(keyvals: list[list[str]]) -> tuple[list[list[str]], list[str]]
         else:
             removed.append(f"{key}=")
     return kept, removed
+
+
+EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")  # the links an output may carry out of the book
+
+
+def clean_generated(nodes: list[Any]) -> list[str]:
+    """Clean pandoc nodes that came from outside the chapter text (citeproc's rendering of a
+    bibliography entry) in place, as the transform cleans the author's: raw HTML through the
+    allowlist, other raw formats dropped, links with another scheme (javascript:, file:, data:)
+    kept as their text. Returns what was removed, for a warning at the entry's line."""
+    removed: list[str] = []
+    stack: list[Any] = [nodes]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is list:
+            children: list[Any] = []
+            for index, node in enumerate(item):
+                if node.__class__ is dict and node.get("t") == "Link":
+                    attr, inlines, (url, _title) = node["c"]
+                    scheme = urlsplit(url).scheme.lower()
+                    if not url.startswith("#") and scheme not in EXTERNAL_SCHEMES:
+                        removed.append(f"a {scheme or 'relative'}: link" if scheme else f"a link to '{url[:40]}'")
+                        item[index] = node = {"t": "Span", "c": [attr, inlines]}
+                elif node.__class__ is dict and node.get("t") in ("RawInline", "RawBlock"):
+                    fmt, text = node["c"]
+                    if fmt.lower() in ("html", "html5", "xhtml"):
+                        cleaned, gone = clean_raw(text, block=node["t"] == "RawBlock")
+                        removed += gone
+                        node["c"] = ["html", cleaned or ""]
+                    else:
+                        removed.append(f"raw {fmt}")
+                        node["c"] = ["html", ""]
+                    continue
+                children.append(node)
+            stack.extend(reversed(children))  # in reading order
+        elif item.__class__ is dict:
+            stack.append(item.get("c"))
+    return removed
 
 
 def repair_fragment(markup: str) -> str:

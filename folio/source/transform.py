@@ -20,12 +20,11 @@ from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, images, xref
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
-from folio.source.sanitize import clean_keyvals, clean_raw
+from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw
 from folio.source.styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
 _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
-EXTERNAL_SCHEMES = ("http", "https", "mailto", "tel", "ftp")
 
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
