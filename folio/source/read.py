@@ -25,8 +25,8 @@ from folio.errors import Diagnostic, FolioError
 from folio.model import Chapter
 from folio.paths import write_bytes_atomic
 from folio.sealed import seal, unseal
-from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 from folio.source.pandoc_ast import MAX_NESTING, TooDeep, first_word, share_spaces
+from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 
 # Pandoc's Markdown with folio's one change: folio makes heading ids itself, so it
 # knows which ids the author wrote (duplicates of those are errors).
