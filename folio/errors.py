@@ -42,6 +42,7 @@ WARNING_CODES: dict[str, str] = {
     "note-long": "a note of more than 350 words, too long for an e-reader's popup",
     "font-missing-glyph": "a character that no font of the theme can draw",
     "pdf-layout": "a problem WeasyPrint reported while laying out the PDF",
+    "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
 }
 
 

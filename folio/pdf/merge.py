@@ -36,6 +36,16 @@ def _overlay(page: Any, furniture: Any, index: int) -> None:
     # (no coalescing: the page keeps its compressed stream, with two small ones around it)
 
 
+def report_wide_tables(book: Book, wide: list, labels: list[str], report: Reporter) -> None:
+    """A warning for each table laid out wider than the text block, at its chapter's line."""
+    for part, page, words, over in wide:
+        ident = part.split(":", 1)[1] if part else ""
+        chapter = book.chapters[book.id_chapter[ident]] if ident in book.id_chapter else None
+        report.warn("table-too-wide", chapter.source if chapter else "book.yaml", chapter.line_of(words, None) if chapter and words else None,
+                    f"a table on page {labels[page] if page < len(labels) else page + 1} is {over:.0f} pt wider than the text "
+                    "block and runs off the page: give it fewer or narrower columns, or set it smaller in the book's style sheet")
+
+
 def merge(book: Book, target: Path, report: Reporter, front: PartResult,
            body: list[tuple[str, PartResult, bytes, int]], on_page: Callable[[int], None] | None) -> PdfResult:
     import pikepdf
@@ -72,6 +82,7 @@ def merge(book: Book, target: Path, report: Reporter, front: PartResult,
         starts.extend(PageStart(label, part, count) for label, (part, count) in zip(labels, result.starts))
         for message in result.warnings:
             report.warn("pdf-layout", "book.yaml", None, message)
+        report_wide_tables(book, result.wide, labels, report)
         for url in result.refused:
             report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")
         for note, page in result.orphans:

@@ -23,6 +23,7 @@ from folio.errors import Reporter
 from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier, print_html, roman
+from folio.pdf.merge import report_wide_tables
 from folio.pdf.pool import submit
 from folio.pdf.profiles import (
     KDP_PAGES,
@@ -62,6 +63,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         report.warn("pdf-layout", "book.yaml", None, message)
     body_start = result.body_start
     folios = [roman(i + 1) if body_start < 0 or i < body_start else str(i - body_start + 1) for i in range(result.pages)]
+    report_wide_tables(book, result.wide, folios, report)
     if facts is not None:
         facts.append((result.facts, folios))
     for note_id, page in result.orphans:

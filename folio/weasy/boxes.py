@@ -29,12 +29,15 @@ def page_box(page: Any) -> Any:
 
 
 def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None = None,
-                before_page: Callable[[int], Any] | None = None) -> list[PageStart]:
+                before_page: Callable[[int], Any] | None = None, wide: list[tuple[str | None, int, str, float]] | None = None,
+                ) -> list[PageStart]:
     """Walk WeasyPrint's pages in order and note where each one's counted text begins.
 
     `counts` (letters counted so far per part) starts the count where an earlier layout
     left it and holds the running count after the last page; `before_page(index)` is
-    called as each page's walk begins (flow.py notes the counts at chunk boundaries)."""
+    called as each page's walk begins (flow.py notes the counts at chunk boundaries).
+    `wide`, when given, gets (part, page index, first words, points too wide) for each table
+    that runs past the page's text block (a table cannot break its columns as a word can)."""
     counts = {} if counts is None else counts
     if not patches.available("boxes"):
         return [PageStart(label, None) for label in labels]
@@ -45,6 +48,9 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
         if before_page is not None:
             before_page(index)
         first: list[tuple[str, int]] = []
+        root = page_box(page)
+        right = root.content_box_x() + root.width + 1.0  # a point of rounding
+        seen: set[int] = set()
 
         def walk(box: Any, part: str | None, counting: bool) -> None:
             if isinstance(box, MarginBox):
@@ -65,6 +71,12 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
                 elif (element.tag == "header" and "chapter-head" in classes or "note-number" in classes
                       or "footnote" in classes or "note-group-title" in classes):
                     counting = False
+                if element.tag == "table" and wide is not None and id(element) not in seen:
+                    seen.add(id(element))
+                    over = box.border_box_x() + box.border_width() - right
+                    if over > 0:
+                        cell = next((t.strip() for t in element.itertext() if t.strip()), "")  # its first cell's text
+                        wide.append((part, index, cell[:60], round(over, 1)))
             if isinstance(box, TextBox):
                 if counting and part:
                     found = alnum_count(box.text)
@@ -75,7 +87,7 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
             for child in getattr(box, "children", ()):
                 walk(child, part, counting)
 
-        walk(page_box(page), None, False)
+        walk(root, None, False)
         starts.append(PageStart(labels[index], *first[0]) if first else PageStart(labels[index], None))
     return starts
 

@@ -63,6 +63,7 @@ class PartResult:
     fixes: list[str] = field(default_factory=list)  # a whole document: the CSS fixes its layout needed
     body_start: int = 0  # a whole document: the page index of `first_body_id` (-1: no body)
     facts: Any = None  # a whole document asked for them: `boxes.LayoutFacts`
+    wide: list[tuple[str | None, int, str, float]] = field(default_factory=list)  # tables past the text block (boxes.py)
 
 
 class PartCache:

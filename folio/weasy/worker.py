@@ -118,7 +118,7 @@ def _lay_out(job: PartJob) -> PartResult:
         result = PartResult(job.key, b"", len(document.pages), refused=given.refused)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
         add_anchors_and_bookmarks(result, document)
-        result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * len(document.pages))]
+        result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * len(document.pages), wide=result.wide)]
         result.orphans = orphans
         result.pdf = document.write_pdf(dpi=300, jpeg_quality=90, pdf_identifier=job.identifier or None,
                                         full_fonts=job.full_fonts, pdf_variant=job.pdf_variant)
@@ -156,7 +156,7 @@ def _lay_out_document(job: PartJob) -> PartResult:
         result = PartResult(job.key, b"", count, refused=given.refused, orphans=orphans, fixes=fixes)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
         add_anchors_and_bookmarks(result, document)
-        result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * count)]
+        result.starts = [(s.part, s.offset) for s in page_starts(document, [""] * count, wide=result.wide)]
         result.body_start = result.anchors[job.first_body_id][0] if job.first_body_id in result.anchors else (
             0 if job.first_body_id else -1)
         if job.facts:
