@@ -285,3 +285,79 @@ def test_a_table_wider_than_the_page_is_a_warning_at_its_line(make_book, tmp_pat
         result = build(book, tmp_path / profile, ("pdf",), profile=profile)
         found = [d.format() for d in result.diagnostics if d.code == "table-too-wide"]
         assert len(found) == 1 and found[0].startswith("chapters/01-one.md:5: warning: a table on page 1 is "), found
+
+
+LISTS_AND_CODE = """Start at four:
+
+4. four
+5. five
+
+Roman:
+
+i. one
+ii. two
+
+Upper alpha with parens:
+
+(A) alpha
+(B) beta
+
+Lower alpha paren:
+
+a) first
+b) second
+
+Examples:
+
+(@) An example.
+(@) Another.
+
+Interruption.
+
+(@) A third example.
+
+```
+console.log("a hyphenatable configuration of considerations"); $EDITOR cdfdb2c4b8e7f9a1d3c5e7f9a1b3c5d7e9f1a3b5
+representationalism internationalization incomprehensibilities characteristically
+```
+"""
+
+
+def test_list_markers_are_printed_as_written_and_code_is_never_hyphenated(make_book, tmp_path):
+    """pandoc's start numbers, roman and alphabetic markers, `a)` and `(A)` delimiters and
+    example lists in the PDF (WeasyPrint ignores start= and type= without presentational hints);
+    no hyphen in a monospace font; the EPUB keeps start= and type= and passes EPUBCheck."""
+    import pdfplumber
+
+    book = _one_chapter_book(make_book, LISTS_AND_CODE)
+    result = build(book, tmp_path / "out", ("pdf", "epub"))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+        hyphens = [c for page in pdf.pages for c in page.chars if "Mono" in c["fontname"] and c["text"] in "\u2010\u00ad-"]
+    for line in ("4. four", "5. five", "i. one", "ii. two", "(A) alpha", "(B) beta", "a) first", "b) second",
+                 "(1) An example.", "(2) Another.", "(3) A third example."):
+        assert f"\n{line}\n" in text, line
+    assert hyphens == []
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        chapter = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("01-one.xhtml"))
+    assert '<ol start="4"' in chapter and '<ol type="i"' in chapter and '<ol type="A"' in chapter
+
+
+def test_a_long_listing_starts_where_it_stands_and_a_short_one_stays_whole(make_book, tmp_path):
+    """A 60-line listing after a paragraph starts on the paragraph's page (it was pushed whole to
+    the next one, leaving half a page blank); a 5-line listing is never split."""
+    import pdfplumber
+
+    long_listing = "\n".join(f"line_{n:02d} = compute({n})" for n in range(60))
+    short_listing = "\n".join(f"short_{n} = {n}" for n in range(5))
+    body = ("A paragraph before the long listing. " * 20 + "\n\n```\n" + long_listing + "\n```\n\n"
+            + "Filler text. " * 160 + "\n\n```\n" + short_listing + "\n```\n")
+    book = _one_chapter_book(make_book, body)
+    result = build(book, tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        pages = [page.extract_text() or "" for page in pdf.pages]
+    where = lambda word: [i for i, text in enumerate(pages) if word in text]  # noqa: E731
+    assert where("line_00")[0] == where("A paragraph before")[0]
+    assert len({*where("short_0"), *where("short_4")}) == 1

@@ -23,8 +23,10 @@ from folio.model import Book, Chapter, Figure, Note
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import repair_fragment
 
+SHORT_LISTING = 8  # lines: a code block this short is not broken across pages (styles/print.css)
 LONG_WORD = 30  # characters: a longer word or code span may break anywhere (styles/base.css, .folio-long)
 LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
+LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman", "UpperRoman": "upper-roman"}
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
 DIV_SEMANTICS = {"epigraph": ("epigraph", "doc-epigraph"), "dedication": ("dedication", "doc-dedication"),
@@ -225,15 +227,23 @@ class Renderer:
         ident, classes, _ = attr
         lang_class = f' class="language-{esc(classes[0])}"' if classes else ""
         ident_attr = f' id="{esc(ident)}"' if ident else ""
-        return f"<pre{ident_attr}><code{lang_class}>{esc(code)}</code></pre>\n"
+        short = ' class="folio-short"' if code.count("\n") < SHORT_LISTING else ""  # kept on one page
+        return f"<pre{ident_attr}{short}><code{lang_class}>{esc(code)}</code></pre>\n"
 
     def _ordered_list(self, c: list[Any]) -> str:
-        (start, style, _delim), items = c
+        """<ol> with the markers as written: `start` and `type` for reading systems, and for the
+        PDF (WeasyPrint reads those attributes only as presentational hints, which folio leaves
+        off) a class naming the counter style (styles/base.css) and the start as a counter reset."""
+        (start, style, delim), items = c
         attrs = ""
         if start != 1:
-            attrs += f' start="{start}"'
+            attrs += f' start="{start}" style="counter-reset: list-item {start}; counter-increment: list-item -1"'
         if style["t"] in LIST_TYPES:
             attrs += f' type="{LIST_TYPES[style["t"]]}"'
+        kind = LIST_STYLES.get(style["t"], "decimal")
+        marker = {"OneParen": "-paren", "TwoParens": "-parens"}.get(delim["t"], "")
+        if kind != "decimal" or marker:
+            attrs += f' class="folio-list-{kind}{marker}"'
         return f"<ol{attrs}>\n" + "".join(f"<li>{self.blocks(i)}</li>\n" for i in items) + "</ol>\n"
 
     def _definition_list(self, items: list[Any]) -> str:

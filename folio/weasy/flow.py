@@ -216,7 +216,6 @@ def _lay_out(job: PartJob, fixes: list[str], old: PartResult | None = None, resu
     not meet the old one before a cut, or needs fixes the old one did not have."""
     import weasyprint
     from weasyprint import DEFAULT_OPTIONS
-    from weasyprint.css.counters import CounterStyle
     from weasyprint.document import Document, DocumentMetadata
     from weasyprint.formatting_structure.build import build_formatting_structure
     from weasyprint.html import get_html_metadata
@@ -229,7 +228,7 @@ def _lay_out(job: PartJob, fixes: list[str], old: PartResult | None = None, resu
         text = shrink(job.html, old, resume, until) if old is not None else job.html
         html = weasyprint.HTML(string=text, base_url=job.base_url, url_fetcher=fetcher)
         options = dict(DEFAULT_OPTIONS, stylesheets=sheets)
-        counter_style = CounterStyle()
+        counter_style = given.counter_style
         context = Document._build_layout_context(html, font_config, counter_style, {}, options)
         root_box = build_formatting_structure(html.etree_element, context.style_for, context.get_image_from_uri,
                                               html.base_url, context.target_collector, counter_style, context.footnotes)

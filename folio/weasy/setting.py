@@ -48,6 +48,7 @@ class Setting:
     sheets: list[Any]  # the job's style sheets, margin boxes hidden for a part without furniture
     refused: list[str]  # URLs the fetcher refused
     collector: LogCollector
+    counter_style: Any  # the sheets' @counter-style rules, which rendering must be given too
 
     def warnings(self) -> list[str]:
         return [m[:300] for m in self.collector.messages if "does not fetch" not in m]
@@ -67,7 +68,7 @@ def setting(job: PartJob) -> Iterator[Setting]:
         sheets = sheets_of(job, fetcher, fonts)
         if not job.furniture:
             sheets.append(_sheet(HIDE_MARGIN_BOXES, job.base_url, fetcher, fonts))
-        yield Setting(fonts, fetcher, sheets, refused, collector)
+        yield Setting(fonts, fetcher, sheets, refused, collector, counter_style())
     finally:
         logger.removeHandler(collector)
 
@@ -103,6 +104,17 @@ def _footnote_fix(note: str, fixes: list[str]) -> str:
 
 
 _SHEETS: dict[tuple[str, str], Any] = {}  # parsed style sheets, kept by a worker for its next parts
+_COUNTERS: list[Any] = []  # the @counter-style rules of those sheets: WeasyPrint's API takes them as one dict
+
+
+def counter_style() -> Any:
+    """The @counter-style rules of every sheet parsed in this worker (folio's ordered lists
+    `(a)` and `1)`, a book's own), given to `CSS()` as it parses and to `render()`."""
+    if not _COUNTERS:
+        from weasyprint.css.counters import CounterStyle
+
+        _COUNTERS.append(CounterStyle())
+    return _COUNTERS[0]
 
 
 def _sheet(text: str, base: str, fetcher: Any, font_config: Any) -> Any:
@@ -112,7 +124,9 @@ def _sheet(text: str, base: str, fetcher: Any, font_config: Any) -> Any:
     if (text, base) not in _SHEETS:
         if len(_SHEETS) > 64:  # a long-lived process (folio serve) whose styles keep changing
             _SHEETS.clear()
-        _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher)
+            _COUNTERS.clear()
+        _SHEETS[text, base] = weasyprint.CSS(string=text, base_url=base, font_config=font_config, url_fetcher=fetcher,
+                                             counter_style=counter_style())
     return _SHEETS[text, base]
 
 

@@ -110,7 +110,7 @@ def _lay_out(job: PartJob) -> PartResult:
         for _attempt in range(8):
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=given.fetcher).render(
-                stylesheets=given.sheets + extra, font_config=given.font_config)
+                stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
             orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
             if not wanted:
                 break
@@ -145,7 +145,7 @@ def _lay_out_document(job: PartJob) -> PartResult:
         for _attempt in range(10):
             extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
             document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=given.fetcher).render(
-                stylesheets=given.sheets + extra, font_config=given.font_config)
+                stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
             count = len(document.pages)
             if job.pages_range and not job.pages_range[0] <= count <= job.pages_range[1]:
                 return PartResult(job.key, b"", count, fixes=fixes)
