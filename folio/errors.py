@@ -20,7 +20,7 @@ ERROR_CODES: dict[str, str] = {
     "id-reserved": "an id in folio's own namespace (front, notes, folio-..., page-N): the parts, the notes and the page markers",
     "note-undefined": "a footnote called but never defined",
     "image-missing": "an image that is missing, outside the book, remote, damaged or unsafe",
-    "link-broken": "a link to an id that is nowhere in the book, or to a file",
+    "link-broken": "a link to an id that is nowhere in the book (or in the chapter file it names)",
     "citation-unknown": "a citation key that is in no bibliography",
     "xref-unknown": "a cross-reference (@fig:, @tbl:, @sec:, @ch:, @page:) to nothing, or to an unnumbered figure or table",
 }
@@ -42,6 +42,8 @@ WARNING_CODES: dict[str, str] = {
     "note-long": "a note of more than 350 words, too long for an e-reader's popup",
     "font-missing-glyph": "a character that no font of the theme can draw",
     "pdf-layout": "a problem WeasyPrint reported while laying out the PDF",
+    "link-empty": "a link without a target ([text]()): it is kept as its text",
+    "link-not-in-book": "a link to a file that is not one of the book's chapters: it is kept as its text",
     "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
 }
 

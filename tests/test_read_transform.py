@@ -78,9 +78,52 @@ def test_links_resolve_across_chapters_and_missing_ids_are_errors(make_book):
     assert errors_of(root) == ["chapters/02.md:5: link to '#nope': no such id in the book"]
 
 
-def test_relative_file_links_are_errors(make_book):
-    root = make_book({"01.md": "# One\n\nSee [the file](other.md).\n"})
-    assert errors_of(root) == ["chapters/01.md:3: link to 'other.md': internal links are written [text](#id), external ones as full URLs"]
+def _links(book) -> dict[str, str]:
+    """Each link's text -> its target, across the book."""
+    from folio.source.pandoc_ast import iter_inlines, stringify
+
+    found = {}
+    for chapter in book.chapters:
+        for node in iter_inlines(chapter.blocks):
+            if node["t"] == "Link":
+                found[stringify(node["c"][1])] = node["c"][2][0]
+    return found
+
+
+def test_links_work_across_the_book_as_pandoc_reads_all_files_at_once(make_book):
+    """Reference definitions in another chapter, implicit header references to a heading in
+    this chapter or another (as a shortcut, a full reference, with emphasis in the heading),
+    links to another chapter's file with or without an id: all become internal links; a
+    bracket that matches only a line of code stays text; explicit definitions win."""
+    root = make_book({
+        "01.md": ("# One\n\nSee [the manual][man], [Options], [these options][Options], [Two], [The *Real* Thing],\n"
+                  "[the basics](02.md), [setup](02.md#setup), [here](01.md#local) and [Not A Heading].\n\n"
+                  "## Local\n\nText.\n\n```\n# Not A Heading\n```\n"),
+        "02.md": "# Two\n\n## Options {#opts}\n\nText.\n\n## Setup {#setup}\n\n## The *Real* Thing\n\n[man]: https://example.org/manual\n",
+    })
+    book = load_book(root)
+    links = _links(book)
+    assert links == {"the manual": "https://example.org/manual", "Options": "#opts", "these options": "#opts", "Two": "#two",
+                     "The Real Thing": "#the-real-thing", "the basics": "#two", "setup": "#setup", "here": "#local"}
+    text = "".join(str(block) for block in book.chapters[0].blocks)
+    assert "Not A Heading" in text and "folio-heading" not in text
+
+
+def test_links_that_cannot_work_are_reported_everywhere_they_are(make_book):
+    """An empty link and a link to a file that is no chapter are kept as text with a warning at
+    each occurrence; a link to a missing id of a chapter file is an error, each one listed."""
+    root = make_book({"01.md": "# One\n\n[empty]() and [a file](data.csv).\n\n[again]() and [x](02.md#nope) and [y](02.md#nada).\n",
+                      "02.md": "# Two\n\nText.\n"})
+    assert errors_of(root) == ["chapters/01.md:5: link to '02.md#nope': chapters/02.md has no id 'nope'",
+                               "chapters/01.md:5: link to '02.md#nada': chapters/02.md has no id 'nada'"]
+    (root / "chapters" / "01.md").write_text("# One\n\n[empty]() and [a file](data.csv).\n\n[again]().\n", encoding="utf-8")
+    report = Reporter()
+    load_book(root, report=report)
+    assert [d.format() for d in report.items if d.code in ("link-empty", "link-not-in-book")] == [
+        "chapters/01.md:3: warning: the link 'empty' has no target: it is kept as text [link-empty]",
+        "chapters/01.md:3: warning: link to 'data.csv' is not a chapter of the book or a URL: it is kept as text (link to another "
+        "chapter's file, to an id as #id, or to a full URL) [link-not-in-book]",
+        "chapters/01.md:5: warning: the link 'again' has no target: it is kept as text [link-empty]"]
 
 
 def test_chapter_without_heading_and_with_two(make_book):

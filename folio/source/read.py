@@ -25,6 +25,7 @@ from folio.errors import Diagnostic, FolioError
 from folio.model import Chapter
 from folio.paths import write_bytes_atomic
 from folio.sealed import seal, unseal
+from folio.source.booklinks import appendices
 from folio.source.pandoc_ast import MAX_NESTING, TooDeep, first_word, share_spaces
 from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 
@@ -166,13 +167,16 @@ class AstCache:
         write_bytes_atomic(self.folder / f"{key}.json", seal(json.dumps(payload).encode("utf-8")))
 
 
-def read_chapter(index: int, entry: ChapterEntry, cache: AstCache) -> tuple[Chapter, dict[str, Any], list[Diagnostic]]:
-    """One chapter: decode, parse (or take from the cache), wrap as a Chapter."""
-    text = decode_source(entry.path.read_bytes(), entry.file)
-    key = cache.key(text)
+def read_chapter(index: int, entry: ChapterEntry, cache: AstCache, text: str | None = None,
+                 appendix: str = "") -> tuple[Chapter, dict[str, Any], list[Diagnostic]]:
+    """One chapter: decode (unless given its text), parse with `appendix` after it (the link
+    definitions it takes from other chapters, booklinks.py) or take from the cache, wrap."""
+    if text is None:
+        text = decode_source(entry.path.read_bytes(), entry.file)
+    key = cache.key(text + appendix)
     cached = cache.get(key)
     if cached is None:
-        ast, diagnostics = parse_markdown(text, entry.file)
+        ast, diagnostics = parse_markdown(text + appendix, entry.file)
         diagnostics = [Diagnostic(entry.file, d.line, d.message, d.severity, d.code, d.column) for d in diagnostics]
         cache.put(key, ast, diagnostics)
     else:
@@ -194,9 +198,20 @@ def read_chapters(config: Config, cache_folder: Path | None, workers: int | None
     diagnostics: list[Diagnostic] = []
     failures: list[Diagnostic] = []
 
-    def one(item: tuple[int, ChapterEntry]):
+    texts: list[str | None] = []
+    for entry in config.chapters:  # every text first: each chapter takes link definitions from the others
         try:
-            return read_chapter(item[0], item[1], cache)
+            texts.append(decode_source(entry.path.read_bytes(), entry.file))
+        except FolioError as exc:
+            failures.extend(exc.diagnostics)
+            texts.append(None)
+    extra = appendices([text or "" for text in texts])
+
+    def one(item: tuple[int, ChapterEntry]):
+        if texts[item[0]] is None:  # reported above; the others are still read, for their errors
+            return FolioError([])
+        try:
+            return read_chapter(item[0], item[1], cache, texts[item[0]], extra[item[0]])
         except FolioError as exc:
             return exc
 
