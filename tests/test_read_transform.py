@@ -129,8 +129,24 @@ def test_links_that_cannot_work_are_reported_everywhere_they_are(make_book):
 def test_chapter_without_heading_and_with_two(make_book):
     root = make_book({"01.md": "Just text.\n"})
     assert errors_of(root) == ["chapters/01.md:1: the chapter has no title: start it with '# Title' (one level-1 heading per file)"]
-    root = make_book({"01.md": "# One\n\ntext\n\n# Again\n"})
-    assert errors_of(root)[0].startswith("chapters/01.md:5: a second level-1 heading 'Again'")
+
+
+def test_a_file_with_several_level_one_headings_holds_several_chapters(make_book):
+    """As pandoc reads it: each level-1 heading starts a chapter (a whole book in one file);
+    a level-1 heading that begins every file is a series title, left out with a warning."""
+    root = make_book({"01.md": "# One\n\ntext\n\n# Again {#again}\n\nmore\n\n## Section\n\n# Third\n"})
+    book = load_book(root)
+    assert [(c.title_text, c.id, c.source, c.index) for c in book.chapters] == [
+        ("One", "one", "chapters/01.md", 0), ("Again", "again", "chapters/01.md", 1), ("Third", "third", "chapters/01.md", 2)]
+    assert [h.text for h in book.chapters[1].headings] == ["Section"]
+    assert len({c.slug for c in book.chapters}) == 3
+    root = make_book({"01.md": "# My Series\n\n# First\n\nOne.\n", "02.md": "# My Series\n\n# Second\n\nTwo.\n"})
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert [c.title_text for c in book.chapters] == ["First", "Second"]
+    assert [d.format() for d in report.items if d.code == "series-title"] == [
+        f"chapters/0{n}.md:1: warning: 'My Series' is the first level-1 heading of 2 chapter files: folio takes it for a series "
+        "title and leaves it out; delete this line from each file to say so [series-title]" for n in (1, 2)]
 
 
 def test_figures_take_alt_and_credit(make_book):

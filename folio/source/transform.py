@@ -31,6 +31,7 @@ _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
+    chapters = _one_chapter_per_heading(chapters, report)
     references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
@@ -146,6 +147,36 @@ def _unique(base: str, taken: set[str], reserved: re.Pattern[str] = RESERVED_IDS
     return candidate
 
 
+def _one_chapter_per_heading(chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> list[tuple[Chapter, dict[str, Any]]]:
+    """A file with several level-1 headings holds several chapters, as pandoc reads it (a whole
+    book in one file builds). A level-1 heading that begins more than one file, followed in
+    each by another, is a series title repeated at the top of every file: it is left out,
+    with a warning in each file, and the file's next level-1 heading starts its chapter."""
+    def level1(blocks: list[Any]) -> list[int]:
+        return [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
+
+    firsts: dict[str, int] = {}
+    for _, ast in chapters:
+        found = level1(ast["blocks"])
+        if len(found) > 1:
+            text = stringify(ast["blocks"][found[0]]["c"][2]).strip()
+            firsts[text] = firsts.get(text, 0) + 1
+    out: list[tuple[Chapter, dict[str, Any]]] = []
+    for chapter, ast in chapters:
+        blocks, found = ast["blocks"], level1(ast["blocks"])
+        if len(found) > 1 and firsts.get(text := stringify(blocks[found[0]]["c"][2]).strip(), 0) > 1:
+            report.warn("series-title", chapter.source, chapter.line_of(f"# {text[:20]}"),
+                        f"'{text}' is the first level-1 heading of {firsts[text]} chapter files: folio takes it for a series "
+                        "title and leaves it out; delete this line from each file to say so")
+            blocks = blocks[:found[0]] + blocks[found[1]:found[1] + 1] + blocks[found[0] + 1:found[1]] + blocks[found[1] + 1:]
+            found = level1(blocks)
+        starts = [0, *found[1:]]
+        for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(blocks)])):
+            piece = Chapter(index=len(out), role=chapter.role, source=chapter.source, text=chapter.text)
+            out.append((piece, {**ast, "blocks": blocks[begin:end], **({} if number == 0 else {"meta": {}})}))
+    return out
+
+
 def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None:
     """The chapter's one level-1 heading becomes its title; YAML front matter may add more."""
     meta = ast.get("meta", {})
@@ -153,10 +184,7 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
     if not chapter.text.strip():
         report.error(chapter.source, 1, "the chapter file is empty", code="chapter-empty")
         return
-    level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]
-    for extra in level1[1:]:
-        text = stringify(blocks[extra]["c"][2])
-        report.error(chapter.source, chapter.line_of(f"# {text[:20]}"), f"a second level-1 heading '{text}': a chapter file holds one chapter (use ## for sections)")
+    level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]  # one: _one_chapter_per_heading
     if level1:
         position = level1[0]
         before = blocks[:position]
