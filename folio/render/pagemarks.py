@@ -106,9 +106,27 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
             following = gap.match(text, position, stop)  # tags, spaces and signs, then the next letter or digit
             if following is not None and following.end() < stop:
                 at = following.end()
+        at = _word_start(document, begin + at - base, begin + done - base) - begin + base
         out += [document[begin + done - base:begin + at - base], marker(label)]
         done = at
     return "".join(out) + document[begin + done - base:]
+
+
+_IN_WORD = "'\u2019-\u00ad"  # apostrophes, hyphens and soft hyphens inside a word
+
+
+def _word_start(document: str, at: int, floor: int) -> int:
+    """Where a marker due at `at` goes so that it splits no word and stands in no <code>: back
+    to the start of the word it falls in (a page that begins inside a word hyphenated across
+    the break is marked before that word), and before a <code> element it falls inside. Never
+    before `floor` (the previous marker)."""
+    position = at
+    while position > floor and (document[position - 1].isalnum() or document[position - 1] in _IN_WORD):
+        position -= 1
+    opened = document.rfind("<code", floor, position)
+    if opened >= 0 and document.rfind("</code>", opened, position) < 0:
+        position = opened
+    return position
 
 
 def count_between(document: str, start_after: str, stop_at: str) -> int:
