@@ -20,10 +20,10 @@ from typing import Any, Callable
 
 from folio.language import labels, quotes_for
 from folio.model import Book, Chapter, Figure, Note
+from folio.render.code import code_block
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import repair_fragment
 
-SHORT_LISTING = 8  # lines: a code block this short is not broken across pages (styles/print.css)
 LONG_WORD = 30  # characters: a longer word or code span may break anywhere (styles/base.css, .folio-long)
 LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
 LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman", "UpperRoman": "upper-roman"}
@@ -223,12 +223,8 @@ class Renderer:
         return "".join(out)
 
     def _code_block(self, c: list[Any]) -> str:
-        attr, code = c
-        ident, classes, _ = attr
-        lang_class = f' class="language-{esc(classes[0])}"' if classes else ""
-        ident_attr = f' id="{esc(ident)}"' if ident else ""
-        short = ' class="folio-short"' if code.count("\n") < SHORT_LISTING else ""  # kept on one page
-        return f"<pre{ident_attr}{short}><code{lang_class}>{esc(code)}</code></pre>\n"
+        (ident, classes, keyvals), code = c
+        return code_block(code, ident, classes, keyvals)
 
     def _ordered_list(self, c: list[Any]) -> str:
         """<ol> with the markers as written: `start` and `type` for reading systems, and for the
