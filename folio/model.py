@@ -83,6 +83,10 @@ class BookStyle:
     resources: list[Asset] = field(default_factory=list)
 
 
+_STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--", "\u2014": "---",
+                           "\u2026": "..."})  # pandoc's smart punctuation, as the author typed it
+
+
 @dataclass
 class Chapter:
     index: int  # position in reading order, from 0
@@ -106,12 +110,26 @@ class Chapter:
     has_raw_html: bool = False  # raw HTML: the rendered markup is re-parsed and repaired
     generated: bool = False  # made by folio (the bibliography): placed after the notes
 
-    def line_of(self, needle: str, default: int | None = 1) -> int | None:
-        """The first source line containing `needle`: where a diagnostic points."""
-        position = self.text.find(needle)
-        if position < 0:
-            return default
-        return self.text.count("\n", 0, position) + 1
+    def line_of(self, needle: str, default: int | None = 1, nth: int = 1) -> int | None:
+        """The source line of the `nth` occurrence of `needle` (or of its last, when fewer):
+        where a diagnostic points. Text folio made may have curly quotes and dashes where
+        the source has straight ones: those are looked for as typed too."""
+        lines = self.lines_of(needle, nth)
+        return lines[-1] if lines else default
+
+    def lines_of(self, needle: str, most: int = 1000) -> list[int]:
+        """The source lines of the first `most` occurrences of `needle`, in order."""
+        for candidate in dict.fromkeys((needle, needle.translate(_STRAIGHT))):
+            found: list[int] = []
+            position, line, counted = self.text.find(candidate) if candidate else -1, 1, 0
+            while position >= 0 and len(found) < most:
+                line += self.text.count("\n", counted, position)
+                counted = position
+                found.append(line)
+                position = self.text.find(candidate, position + 1)
+            if found:
+                return found
+        return []
 
 
 @dataclass

@@ -325,3 +325,17 @@ def test_epub_file_names_never_meet_the_package_s_own(make_book, tmp_path):
         load_book(bad)
     [message] = [d.format() for d in caught.value.diagnostics]
     assert message.startswith("chapters/01.md:3: image 'content.opf' has the name of a kind of file the EPUB itself is made of")
+
+
+def test_every_occurrence_of_a_mistake_is_listed_at_its_own_line(make_book):
+    """A missing image used twice and an unknown key cited twice: four errors, each at its line,
+    in one build; a heading with an apostrophe is found at its line, not line 1."""
+    root = make_book({"01.md": "# One\n\n![A.](images/none.png){alt=x}\n\nText.\n\n![B.](images/none.png){alt=x}\n",
+                      "02.md": "# Two\n\n#### Don't skip\n"})
+    assert errors_of(root) == ["chapters/01.md:3: image 'images/none.png' does not exist",
+                               "chapters/01.md:7: image 'images/none.png' does not exist"]
+    report = Reporter()
+    (root / "chapters" / "01.md").write_text("# One\n\nText.\n", encoding="utf-8")
+    load_book(root, report=report)
+    assert [d.format() for d in report.items if d.code == "heading-level-skipped"] == [
+        "chapters/02.md:3: warning: heading 'Don’t skip' is level 4 after level 1 [heading-level-skipped]"]

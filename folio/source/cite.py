@@ -306,8 +306,9 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
         return None
     for (chapter, _), found in zip(chapters, chapter_keys):
         for key in dict.fromkeys(found):
-            if key not in entries:
-                report.error(chapter.source, chapter.line_of(f"@{key}"), f"unknown citation key '{key}'", code="citation-unknown")
+            if key not in entries:  # at every place it is cited, so that one build lists them all
+                for line in chapter.lines_of(f"@{key}") or [None]:  # type: ignore[list-item]
+                    report.error(chapter.source, line, f"unknown citation key '{key}'", code="citation-unknown")
     if report.errors:
         return None
     meta: dict[str, Any] = {

@@ -302,9 +302,10 @@ def _asset_key(path: Path, root: Path, assets: dict[str, Asset]) -> str:
         key = f"{stem}-{n}{dot}{suffix}"
 
 
-def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) -> str | None:
-    """Check an image path and register it as an asset; return its key."""
-    line = chapter.line_of(target)
+def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter, nth: int = 1) -> str | None:
+    """Check an image path and register it as an asset; return its key. `nth`: which use of
+    the path this is, for the line an error names (each use of a missing image is listed)."""
+    line = chapter.line_of(target, nth=nth)
     scheme = urlsplit(target).scheme.lower()
     if scheme and len(scheme) > 1:
         report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched", code="image-missing")
@@ -329,9 +330,11 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter) ->
 
 
 def _check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
+    uses: dict[str, int] = {}
     for node in found["Image"]:
         target = node["c"][2]
-        target[0] = _image_asset(chapter, target[0], book, report) or ""
+        uses[target[0]] = uses.get(target[0], 0) + 1
+        target[0] = _image_asset(chapter, target[0], book, report, uses[target[0]]) or ""
     number = len(book.figures)
     for node in found["Figure"]:
         attr, caption, body = node["c"]
