@@ -339,3 +339,14 @@ def test_every_occurrence_of_a_mistake_is_listed_at_its_own_line(make_book):
     load_book(root, report=report)
     assert [d.format() for d in report.items if d.code == "heading-level-skipped"] == [
         "chapters/02.md:3: warning: heading 'Don’t skip' is level 4 after level 1 [heading-level-skipped]"]
+
+
+def test_ids_written_in_raw_html_are_checked_and_can_be_linked_to(make_book):
+    root = make_book({"01.md": '# One\n\n<span id="here">a</span> and [back](#here).\n\n<div id="page-3">reserved</div>\n',
+                      "02.md": '# Two\n\n<p id="here">again</p>\n'})
+    assert errors_of(root) == ["chapters/01.md:5: the id 'page-3' is one folio makes itself (for the print parts, the notes or "
+                               "the page markers): choose another",
+                               "chapters/02.md:3: duplicate id 'here' (also at chapters/01.md:3)"]
+    (root / "chapters" / "02.md").write_text("# Two\n\nText.\n", encoding="utf-8")
+    (root / "chapters" / "01.md").write_text('# One\n\n<span id="here">a</span> and [back](#here).\n', encoding="utf-8")
+    assert load_book(root).id_chapter["here"] == 0

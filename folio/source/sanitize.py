@@ -120,14 +120,23 @@ def _clean_tag(tag: str, allowed: set[str]) -> tuple[str | None, list[str]]:
     return f"<{name}{''.join(kept)}{end}", removed
 
 
+_DATA_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
+
+
 def clean_keyvals(keyvals: list[list[str]]) -> tuple[list[list[str]], list[str]]:
-    """Attributes of a Div or Span: keep the harmless ones, report the rest."""
+    """Markdown attributes of a Div or Span (`{key=value}`): lang, title and dir pass as they
+    are, any other key is kept as `data-key` in both outputs (as pandoc's HTML writer does);
+    only event handlers and style (which could load what the book may not) are removed and
+    reported."""
     kept, removed = [], []
     for key, value in keyvals:
-        if key in PASSED_KEYVALS or key.startswith("data-"):
-            kept.append([key, value])
-        else:
+        name = key.lower()
+        if key in PASSED_KEYVALS or name.startswith("data-") and _DATA_NAME.fullmatch(name[5:]):
+            kept.append([name if name.startswith("data-") else key, value])
+        elif name.startswith("on") or name == "style" or not _DATA_NAME.fullmatch(name):
             removed.append(f"{key}=")
+        else:
+            kept.append([f"data-{name}", value])
     return kept, removed
 
 

@@ -26,6 +26,7 @@ from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw
 from folio.source.styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
+_RAW_ID_RE = re.compile(r"""<[A-Za-z][^>]*?\sid\s*=\s*(["']?)([^"'\s>]+)\1""")
 _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
@@ -230,11 +231,14 @@ def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
     """Ids the author wrote must be unique across the whole book."""
-    idents: list[str] = [chapter.id] if chapter.id else []
+    idents: list[tuple[str, str]] = [(chapter.id, f"#{chapter.id}")] if chapter.id else []  # (id, what finds its line)
     for kind in ID_BEARING:
-        idents += [attr[0] for attr in map(attr_of, found[kind]) if attr and attr[0]]
-    for position, ident in enumerate(idents):
-        line = chapter.line_of(f"#{ident}")
+        idents += [(attr[0], f"#{attr[0]}") for attr in map(attr_of, found[kind]) if attr and attr[0]]
+    for node in found["RawBlock"] + found["RawInline"]:  # ids written in raw HTML count too (and can be linked to)
+        if node["c"][0].lower() in ("html", "html5", "xhtml"):
+            idents += [(match[2], match[0]) for match in _RAW_ID_RE.finditer(node["c"][1]) if match[2]]
+    for position, (ident, needle) in enumerate(idents):
+        line = chapter.line_of(needle, None) or chapter.line_of(f'id="{ident}"', None) or chapter.line_of(ident)
         if (RESERVED_CHAPTER_IDS if position == 0 and ident == chapter.id else RESERVED_IDS).fullmatch(ident):
             report.error(chapter.source, line, f"the id '{ident}' is one folio makes itself (for the print parts, the notes or "
                          "the page markers): choose another", code="id-reserved")
@@ -377,7 +381,9 @@ def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:
         attr = node["c"][0]
         if attr[2]:
             attr[2], removed = clean_keyvals(attr[2])
-            warn(removed, removed[0].rstrip("=") if removed else "")
+            if removed:
+                report.warn("raw-html-removed", chapter.source, chapter.line_of(removed[0].rstrip("=")),
+                            f"removed {', '.join(removed)} from the attributes in braces (other keys are kept as data-key)")
 
 
 def _link_places(book: Book) -> dict[str, dict[str, str]]:
