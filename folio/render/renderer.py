@@ -27,6 +27,7 @@ from folio.source.sanitize import repair_fragment
 LONG_WORD = 30  # characters: a longer word or code span may break anywhere (styles/base.css, .folio-long)
 LIST_TYPES = {"LowerAlpha": "a", "UpperAlpha": "A", "LowerRoman": "i", "UpperRoman": "I"}
 LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerRoman": "lower-roman", "UpperRoman": "upper-roman"}
+_LENGTH = re.compile(r"\d+(?:\.\d+)?(?:px|%|in|cm|mm|em|pt)?")  # {width=50%} and <img width="200">
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
 DIV_SEMANTICS = {"epigraph": ("epigraph", "doc-epigraph"), "dedication": ("dedication", "doc-dedication"),
@@ -303,7 +304,8 @@ class Renderer:
         if figure is None:  # a figure that is not an image: render what it holds
             caption_html = self.blocks(caption[1]) if caption[1] else ""
             return f"<figure{self.attrs(attr)}>\n{self.blocks(body)}<figcaption>{caption_html}</figcaption>\n</figure>\n"
-        size = self._size(figure.asset)
+        image = next((node for block in body if block["t"] in ("Plain", "Para") for node in block["c"] if node["t"] == "Image"), None)
+        size = self._sized(image["c"][0][2] if image else [], figure.asset)
         credit = f'<span class="credit">{esc(figure.credit)}</span>' if figure.credit else ""
         caption_html = self.figure_caption(figure)
         if figure.label:
@@ -344,11 +346,18 @@ class Renderer:
         return f'<a{self.attrs(attr)} href="{esc(href)}"{title_attr}>{text}</a>'
 
     def _image(self, c: list[Any]) -> str:
-        attr, alt, (key, _title) = c
+        attr, alt, (key, title) = c
         if not key:
             return ""
-        size = self._size(key)
-        return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{size}/>'
+        size = self._sized(attr[2], key)
+        titled = f' title="{esc(title)}"' if title and title != "fig:" else ""
+        return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{titled}{size}/>'
+
+    def _sized(self, keyvals: list[list[str]], key: str) -> str:
+        """The author's width and height ({width=50%}, <img width="200">) when given, else `_size`."""
+        given = [f"{name}: {value + 'px' if value.isdigit() else value}" for name, value in keyvals
+                 if name in ("width", "height") and _LENGTH.fullmatch(value)]
+        return f' style="{"; ".join(given)}"' if given else self._size(key)
 
     def _size(self, key: str) -> str:
         asset = self.book.assets.get(key)

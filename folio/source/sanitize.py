@@ -63,6 +63,11 @@ _ATTR_RE = re.compile(r"""([A-Za-z_:][-A-Za-z0-9_:.]*)\s*(?:=\s*("[^"]*"|'[^']*'
 _BARE_AMPERSAND = re.compile(r"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
 
 
+def raw_attributes(text: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a tag's attribute text, values with their quotes."""
+    return _ATTR_RE.findall(text)
+
+
 def _escape_attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -22,7 +22,7 @@ from folio.paths import ContainmentError, contained
 from folio.source import cite, images, xref
 from folio.source.booklinks import heading_key, heading_key_of_target
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
-from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw
+from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw, raw_attributes
 from folio.source.styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -56,6 +56,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter"
         chapter.slug = _unique(f"chapter-{slug}" if RESERVED_SLUGS.fullmatch(slug) else slug, slugs)
         _number_headings(chapter, found, taken, book, report)
+        _raw_images(found)
         _check_figures_and_images(chapter, found, book, report)
         xref.collect_tables(chapter, found["Table"], taken, book)
         if not chapter.generated:
@@ -331,6 +332,30 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter, nt
             report.error(chapter.source, line, f"image '{target}': {exc}", code="image-missing")
             return None
     return key
+
+
+_RAW_IMG_RE = re.compile(r"<img\b([^>]*?)/?>", re.I)
+
+
+def _raw_images(found: Survey) -> None:
+    """An <img> of a file in raw HTML (a figure written as <figure><img ...><figcaption>) becomes
+    a Markdown image in place, so it is checked, packed and sized as any other; a remote one
+    stays raw HTML, which the sanitiser removes with a warning."""
+    for node in found["RawInline"]:
+        fmt, text = node["c"]
+        match = _RAW_IMG_RE.fullmatch(text.strip())
+        if fmt.lower() not in ("html", "html5", "xhtml") or match is None:
+            continue
+        attributes = {name.lower(): value.strip("\"'") for name, value in raw_attributes(match[1])}
+        source = attributes.get("src", "")
+        if not source or urlsplit(source).scheme or source.startswith("//"):
+            continue
+        keyvals = [[k, attributes[k]] for k in ("width", "height") if attributes.get(k, "").rstrip("px%").isdigit()]
+        node["t"] = "Image"
+        node["c"] = [[attributes.get("id", ""), attributes.get("class", "").split(), keyvals],
+                     [{"t": "Str", "c": attributes.get("alt", "")}] if attributes.get("alt") else [], [source, attributes.get("title", "")]]
+        found["Image"].append(node)
+    found["RawInline"] = [node for node in found["RawInline"] if node["t"] == "RawInline"]
 
 
 def _check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:

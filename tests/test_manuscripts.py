@@ -1,0 +1,53 @@
+"""Manuscripts as their authors wrote them (issue 18): raw HTML figures, image sizes and titles."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import pytest
+from conftest import epubcheck
+
+from folio import build
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_figure_written_in_raw_html_keeps_its_picture(make_book, tmp_path):
+    """<figure><img><figcaption> and an inline <img> of a file in the book are packed and sized as
+    Markdown images are (the author's width and title kept, in the EPUB and the PDF); a remote
+    <img> is removed with a warning; a missing one is an error at its line."""
+    from PIL import Image
+
+    picture = tmp_path / "p.png"
+    Image.new("RGB", (600, 300), "navy").save(picture)
+    chapter = ('# One\n\n<figure>\n<img src="images/p.png" alt="A navy band." title="Navy" width="200">\n'
+               "<figcaption>A figure in raw HTML.</figcaption>\n</figure>\n\n"
+               'Inline <img src="images/p.png" alt="small" width="40"> and remote <img src="http://127.0.0.1:9/x.png" alt="r">.\n\n'
+               "![Markdown, half width.](images/p.png){alt=\"Navy.\" width=50%}\n")
+    root = make_book({"01.md": chapter}, extra={"images/p.png": picture.read_bytes()})
+    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    assert [d.format() for d in result.diagnostics if d.code == "raw-html-removed"] == [
+        "chapters/01.md:8: warning: removed <img> from raw HTML [raw-html-removed]"]
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        text = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("01.xhtml"))
+        assert "EPUB/images/p.png" in archive.namelist()
+    images = re.findall(r"<img [^>]*>", text)
+    assert images == ['<img src="images/p.png" alt="A navy band." title="Navy" style="width: 200px"/>',
+                      '<img src="images/p.png" alt="small" style="width: 40px"/>',
+                      '<img src="images/p.png" alt="Navy." style="width: 50%"/>']
+    import pdfplumber
+
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        widths = sorted(round(image["width"]) for page in pdf.pages for image in page.images)
+        page_width = pdf.pages[0].width
+    assert widths[:2] == [30, 150]  # 40 px and 200 px at 96 px an inch, in points
+    assert 0.35 * page_width < widths[2] < 0.5 * page_width  # half the text block, which is narrower than the page
+    (root / "chapters" / "01.md").write_text(chapter + '\n<img src="images/none.png" alt="gone">\n', encoding="utf-8")
+    from folio.errors import FolioError
+
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in caught.value.diagnostics] == ["chapters/01.md:12: image 'images/none.png' does not exist"]
