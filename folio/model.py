@@ -133,6 +133,18 @@ class Chapter:
 
 
 @dataclass
+class Equation:
+    """A TeX expression typeset (source/equations.py): MathML for the EPUB, an SVG for print,
+    whose size and depth below the baseline are in em of the text around it."""
+
+    mathml: str
+    svg: str
+    width: float
+    height: float
+    depth: float
+
+
+@dataclass
 class Book:
     config: Config
     chapters: list[Chapter]
@@ -140,6 +152,7 @@ class Book:
     cover: Asset | None = None
     id_chapter: dict[str, int] = field(default_factory=dict)  # every id -> chapter index
     styles: list[BookStyle] = field(default_factory=list)  # the book's styles/*.css, checked
+    equations: dict[tuple[str, str], Equation] = field(default_factory=dict)  # (InlineMath|DisplayMath, TeX) -> typeset
 
     @property
     def root(self) -> Path:

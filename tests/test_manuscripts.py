@@ -64,3 +64,52 @@ def test_a_task_list_has_boxes_not_bullets(make_book, tmp_path):
     assert '<li class="task"><span class="task-box" role="img" aria-label="Not done"></span>write the book</li>' in text
     assert '<li class="task done"><span class="task-box" role="img" aria-label="Done">&#10003;</span>find a publisher</li>' in text
     assert "\u2610" not in text and "\u2612" not in text and "<li>an ordinary item</li>" in text
+
+
+MATH = ("Inline $\\alpha \\wedge \\omega$ and $x_i^2 + \\sqrt{y}$ in a line.\n\n"
+        "$$\\frac{a}{b} = \\sum_{i=0}^{n} x_i$$\n\nAgain $\\alpha \\wedge \\omega$. " + "Words that fill the measure. " * 12 + "\n")
+
+
+def test_tex_math_is_mathml_in_the_epub_and_typeset_in_the_pdf(make_book, tmp_path):
+    """MathML with the TeX as its alt text and annotation in the EPUB (EPUBCheck clean, the
+    mathml property set); in the PDF a drawing per expression, inline ones on the baseline
+    (below it by their depth), display ones centred; no raw TeX printed."""
+    import pdfplumber
+
+    root = make_book({"01.md": f"# One\n\n{MATH}"})
+    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        text = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("01.xhtml"))
+        opf = archive.read("EPUB/content.opf").decode()
+    assert text.count("<math ") == 4 and text.count('display="block"') == 1
+    assert '<math alttext="\\alpha \\wedge \\omega" display="inline"' in text
+    assert '<annotation encoding="application/x-tex">\\frac{a}{b} = \\sum_{i=0}^{n} x_i</annotation>' in text
+    assert 'properties="mathml"' in opf
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        page = next(p for p in pdf.pages if "Inline" in (p.extract_text() or ""))
+        glyphs = page.curves  # the drawings' glyphs are paths (WeasyPrint draws SVG as vectors)
+        words = page.extract_words()
+        text = page.extract_text()
+    first = next(w for w in words if w["text"] == "Inline")
+    after = next(w for w in words if w["text"] == "Again")
+    assert "\\alpha" not in text and "frac" not in text and len(glyphs) >= 10
+    on_first_line = [g for g in glyphs if g["top"] < first["bottom"] and g["bottom"] > first["top"]]
+    assert on_first_line and all(first["x1"] < g["x0"] for g in on_first_line)  # inline, after "Inline", on its line
+    display = [g for g in glyphs if first["bottom"] + 2 < g["top"] and g["bottom"] < after["top"] - 2]
+    middle = (min(g["x0"] for g in display) + max(g["x1"] for g in display)) / 2
+    block = [w for w in words if w["top"] >= after["top"] - 1 and w["text"] not in ("1", "2", "3")]  # a justified paragraph
+    body = (min(w["x0"] for w in block) + max(w["x1"] for w in block)) / 2
+    assert display and abs(middle - body) < 20  # display math: centred in the text block, on lines of its own
+
+
+def test_tex_that_cannot_be_typeset_is_an_error_at_its_line(make_book, tmp_path):
+    from folio.errors import FolioError
+
+    root = make_book({"01.md": "# One\n\nGood $x^2$ and bad $\\frac{a}{$ here.\n\nAnd $$\\begin{matrix} a \\end{matrix$$\n"})
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "chapters/01.md:3: TeX math that cannot be typeset: $\\frac{a}{$ (pandoc reads it as plain text)",
+        "chapters/01.md:5: TeX math that cannot be typeset: $\\begin{matrix} a \\end{matrix$ (pandoc reads it as plain text)"]

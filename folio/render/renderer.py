@@ -13,6 +13,7 @@ text and ``<figcaption>``, scene breaks, verse lines.
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from html import escape
@@ -98,7 +99,7 @@ class Renderer:
             "Quoted": self._quoted,
             "Cite": lambda c: f'<span class="citation">{self.inlines(c[1])}</span>',
             "Code": lambda c: f"<code{self.attrs(c[0], ('folio-long',) if len(c[1]) > LONG_WORD else ())}>{esc(c[1])}</code>",
-            "Math": lambda c: f'<span class="math">{esc(c[1])}</span>',
+            "Math": self._math,
             "RawInline": lambda c: c[1],
             "Link": self._link,
             "Image": self._image,
@@ -371,6 +372,19 @@ class Renderer:
         size = self._sized(attr[2], key)
         titled = f' title="{esc(title)}"' if title and title != "fig:" else ""
         return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{titled}{size}/>'
+
+    def _math(self, c: list[Any]) -> str:
+        """TeX math: MathML in the EPUB and HTML, its SVG drawing in print (source/equations.py)."""
+        kind, tex = c[0]["t"], c[1]
+        equation = self.book.equations.get((kind, tex))
+        display = "display" if kind == "DisplayMath" else "inline"
+        if equation is None:  # (an expression that could not be typeset is an error: no output is written)
+            return f'<span class="math {display}">{esc(tex)}</span>'
+        if not self.links.print_pages:
+            return f'<span class="math {display}">{equation.mathml}</span>'
+        source = "data:image/svg+xml;base64," + base64.b64encode(equation.svg.encode("utf-8")).decode("ascii")
+        return (f'<span class="math {display}"><img src="{source}" alt="{esc(tex)}" style="width: {equation.width:.3f}em; '
+                f'height: {equation.height:.3f}em; vertical-align: -{equation.depth:.3f}em"/></span>')
 
     def _sized(self, keyvals: list[list[str]], key: str) -> str:
         """The author's width and height ({width=50%}, <img width="200">) when given, else `_size`."""

@@ -19,7 +19,7 @@ from folio.config import Config
 from folio.errors import Reporter
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
-from folio.source import cite, images, xref
+from folio.source import cite, equations, images, xref
 from folio.source.booklinks import heading_key, heading_key_of_target
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
 from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw, raw_attributes
@@ -65,6 +65,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     places = _link_places(book)
     for chapter, found in zip(book.chapters, surveys):
         _check_links(chapter, found, book, places, report)
+    book.equations = equations.typeset([f for c, found in zip(book.chapters, surveys) for f in equations.math_nodes(c, found["Math"])],
+                                       report)
     from folio.language import labels
 
     xref.number(book)
@@ -81,7 +83,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
 
 
 Survey = dict[str, list[dict[str, Any]]]
-SURVEYED = frozenset({"Header", "Image", "Figure", "Link", "Note", "RawBlock", "RawInline", "Div", "Span", "Code", "CodeBlock", "Table"})
+SURVEYED = frozenset({"Header", "Image", "Figure", "Link", "Note", "RawBlock", "RawInline", "Div", "Span", "Code", "CodeBlock", "Table",
+                      "Math"})
 ID_BEARING = ("Header", "Div", "Span", "Code", "CodeBlock", "Link", "Image", "Figure", "Table")
 
 

@@ -1,0 +1,87 @@
+"""Every TeX expression of the book -> MathML for the EPUB and an SVG picture for the PDF.
+
+In: the (kind, TeX) of each Math node of the book (kind: InlineMath or DisplayMath), with
+the chapter and line each first stands at. Out: an `Equation` per expression, or an error
+at its line for one that cannot be typeset.
+
+pandoc's own converter (texmath, the one `pandoc --mathml` uses) makes the MathML, in one
+pandoc run for the whole book; its `<annotation>` keeps the TeX, for accessibility and
+for reading systems without MathML. WeasyPrint does not lay out MathML, so ziamath (its
+STIX Two Math font, no TeX installation) draws the same MathML as an SVG, which the PDF
+places on the baseline of the text for inline math and centred for display math.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from folio.errors import Reporter
+from folio.model import Chapter, Equation
+from folio.source.pandoc_run import PandocLimit, run_pandoc
+
+SIZE = 20.0  # ziamath's font size: the SVG's units are 1/SIZE em
+_PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.S)
+_SEMANTICS_RE = re.compile(r"</?semantics>|<annotation\b[^>]*>.*?</annotation>", re.S)
+_VIEWBOX_RE = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+TIMEOUT = 120  # seconds for the whole book's math
+
+
+@dataclass
+class Found:
+    kind: str
+    tex: str
+    chapter: Chapter
+
+
+def typeset(found: list[Found], report: Reporter) -> dict[tuple[str, str], Equation]:
+    """MathML and SVG for each distinct expression; an error at its line for each that fails."""
+    unique = list({(f.kind, f.tex): f for f in reversed(found)}.values())[::-1]  # the first place of each
+    if not unique:
+        return {}
+    document = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
+                "blocks": [{"t": "Para", "c": [{"t": "Math", "c": [{"t": f.kind}, f.tex]}]} for f in unique]}
+    try:
+        proc = run_pandoc(["-f", "json", "-t", "html5", "--mathml", "--wrap=none"], json.dumps(document).encode("utf-8"), TIMEOUT)
+    except PandocLimit as exc:
+        report.error(unique[0].chapter.source, None, f"typesetting the book's math: {exc}")
+        return {}
+    paragraphs = _PARAGRAPH_RE.findall(proc.stdout.decode("utf-8"))
+    equations: dict[tuple[str, str], Equation] = {}
+    for item, markup in zip(unique, paragraphs):
+        where = (item.chapter.source, item.chapter.line_of(item.tex[:40]))
+        if not markup.startswith("<math"):
+            report.error(*where, f"TeX math that cannot be typeset: ${item.tex[:80]}$ (pandoc reads it as plain text)")
+            continue
+        try:
+            equations[item.kind, item.tex] = _drawn(markup, item.tex)
+        except Exception as exc:  # noqa: BLE001 - ziamath raises what its parser meets
+            report.error(*where, f"TeX math that cannot be drawn for print: ${item.tex[:80]}$ ({type(exc).__name__}: {exc})")
+    return equations
+
+
+def _drawn(mathml: str, tex: str) -> Equation:
+    import ziamath
+
+    quiet = logging.root.manager.disable  # ziamath logs to the root logger, for every element it skips
+
+    logging.disable(logging.WARNING)
+    try:
+        svg = ziamath.Math(_SEMANTICS_RE.sub("", mathml), size=SIZE).svg()
+    finally:
+        logging.disable(quiet)
+    box = _VIEWBOX_RE.search(svg)
+    if box is None:
+        raise ValueError("the drawing has no size")
+    _x, top, width, height = (float(v) for v in box.groups())
+    depth = height + top  # below the baseline (the viewBox's y runs from -ascent)
+    mathml = mathml.replace("<math ", f'<math alttext="{html.escape(" ".join(tex.split()))}" ', 1)
+    return Equation(mathml, svg, width / SIZE, height / SIZE, max(depth, 0.0) / SIZE)
+
+
+def math_nodes(chapter: Chapter, nodes: list[dict[str, Any]]) -> list[Found]:
+    return [Found(node["c"][0]["t"], node["c"][1], chapter) for node in nodes]
