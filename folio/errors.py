@@ -44,6 +44,7 @@ WARNING_CODES: dict[str, str] = {
     "pdf-layout": "a problem WeasyPrint reported while laying out the PDF",
     "link-empty": "a link without a target ([text]()): it is kept as its text",
     "link-not-in-book": "a link to a file that is not one of the book's chapters: it is kept as its text",
+    "chapter-untitled": "a chapter file without a level-1 heading: it is titled after its file name",
     "series-title": "the same level-1 heading begins several chapter files: it is taken for a series title and left out",
     "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
 }

@@ -126,9 +126,17 @@ def test_links_that_cannot_work_are_reported_everywhere_they_are(make_book):
         "chapters/01.md:5: warning: the link 'again' has no target: it is kept as text [link-empty]"]
 
 
-def test_chapter_without_heading_and_with_two(make_book):
-    root = make_book({"01.md": "Just text.\n"})
-    assert errors_of(root) == ["chapters/01.md:1: the chapter has no title: start it with '# Title' (one level-1 heading per file)"]
+def test_a_chapter_without_a_heading_is_titled_after_its_file(make_book):
+    """As pandoc would read it (text of the book); it is titled after its file, with a warning.
+    A title block (% Title) with text after it and level-1 headings: the text is a chapter of its own."""
+    root = make_book({"01.md": "# One\n\nText.\n", "pipe-tables.md": "Just text.\n",
+                      "03.md": "% The Title Block\n% An Author\n\nIntroduction.\n\n# Headers\n\nText.\n"})
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert [c.title_text for c in book.chapters] == ["One", "Pipe tables", "The Title Block", "Headers"]
+    assert [d.format() for d in report.items if d.code == "chapter-untitled"] == [
+        "chapters/pipe-tables.md:1: warning: the chapter has no level-1 heading: it is titled 'Pipe tables' after its file; "
+        "start the file with '# Title' to choose the title [chapter-untitled]"]
 
 
 def test_a_file_with_several_level_one_headings_holds_several_chapters(make_book):

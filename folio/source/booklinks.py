@@ -22,7 +22,7 @@ import re
 from urllib.parse import quote
 
 HEADING_REF = "#folio-heading/"
-_DEFINITION_RE = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?:\n[ \t]+)?(\S.*)$", re.M)  # the URL may wrap
+_DEFINITION_RE = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?:\n[ \t]*)?(\S.*)$", re.M)  # the URL may wrap
 _ATX_RE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _UNDERLINE_RE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*$", re.M)  # a setext heading's line: the text is the line above
 _ATTRIBUTES_RE = re.compile(r"[ \t]*\{[^{}]*\}$")

@@ -9,7 +9,6 @@ Problems go to the `Reporter` with their file and line.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,13 @@ from folio.errors import Reporter
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, equations, images, xref
-from folio.source.booklinks import heading_key, heading_key_of_target
+from folio.source.links import check_links, link_places
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
-from folio.source.sanitize import EXTERNAL_SCHEMES, clean_keyvals, clean_raw, raw_attributes
+from folio.source.sanitize import (
+    clean_keyvals,
+    clean_raw,
+    raw_attributes,
+)
 from folio.source.styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
@@ -62,9 +65,9 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         if not chapter.generated:
             _sanitise(chapter, found, report)
         _extract_notes(chapter, found, taken, book, report)
-    places = _link_places(book)
+    places = link_places(book)
     for chapter, found in zip(book.chapters, surveys):
-        _check_links(chapter, found, book, places, report)
+        check_links(chapter, found["Link"], book, places, report)
     book.equations = equations.typeset([f for c, found in zip(book.chapters, surveys) for f in equations.math_nodes(c, found["Math"])],
                                        report)
     from folio.language import labels
@@ -175,7 +178,8 @@ def _one_chapter_per_heading(chapters: list[tuple[Chapter, dict[str, Any]]], rep
                         "title and leaves it out; delete this line from each file to say so")
             blocks = blocks[:found[0]] + blocks[found[1]:found[1] + 1] + blocks[found[0] + 1:found[1]] + blocks[found[1] + 1:]
             found = level1(blocks)
-        starts = [0, *found[1:]]
+        opening = found and "title" in ast.get("meta", {}) and any(b["t"] != "RawBlock" for b in blocks[:found[0]])
+        starts = [0, *(found if opening else found[1:])]  # a title block (% Title, YAML title:) then text: a chapter of its own
         for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(blocks)])):
             piece = Chapter(index=len(out), role=chapter.role, source=chapter.source, text=chapter.text)
             out.append((piece, {**ast, "blocks": blocks[begin:end], **({} if number == 0 else {"meta": {}})}))
@@ -201,6 +205,12 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         chapter.blocks = blocks[position + 1:]
     elif "title" in meta:
         chapter.title = _meta_inlines(meta["title"])
+        chapter.blocks = blocks
+    elif blocks:  # as pandoc would read it (more of the book); it needs a title for the contents and the nav
+        name = Path(chapter.source).stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Untitled"
+        report.warn("chapter-untitled", chapter.source, 1, f"the chapter has no level-1 heading: it is titled '{name}' after its "
+                    "file; start the file with '# Title' to choose the title")
+        chapter.title = [{"t": "Str", "c": name}]
         chapter.blocks = blocks
     else:
         report.error(chapter.source, 1, "the chapter has no title: start it with '# Title' (one level-1 heading per file)", code="chapter-empty")
@@ -241,8 +251,11 @@ def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, t
     for node in found["RawBlock"] + found["RawInline"]:  # ids written in raw HTML count too (and can be linked to)
         if node["c"][0].lower() in ("html", "html5", "xhtml"):
             idents += [(match[2], match[0]) for match in _RAW_ID_RE.finditer(node["c"][1]) if match[2]]
+    uses: dict[str, int] = {}
     for position, (ident, needle) in enumerate(idents):
-        line = chapter.line_of(needle, None) or chapter.line_of(f'id="{ident}"', None) or chapter.line_of(ident)
+        uses[ident] = uses.get(ident, 0) + 1  # the same id written twice: the second is found at its own line
+        line = (chapter.line_of(needle, None, uses[ident]) or chapter.line_of(f'id="{ident}"', None, uses[ident])
+                or chapter.line_of(ident))
         if (RESERVED_CHAPTER_IDS if position == 0 and ident == chapter.id else RESERVED_IDS).fullmatch(ident):
             report.error(chapter.source, line, f"the id '{ident}' is one folio makes itself (for the print parts, the notes or "
                          "the page markers): choose another", code="id-reserved")
@@ -414,80 +427,3 @@ def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:
                             f"removed {', '.join(removed)} from the attributes in braces (other keys are kept as data-key)")
 
 
-def _link_places(book: Book) -> dict[str, dict[str, str]]:
-    """Where a link may point inside the book: each heading's text (as a label key, the first
-    heading of that text in the book) and each chapter's file -> an id."""
-    headings: dict[str, str] = {}
-    for chapter in book.chapters:
-        headings.setdefault(heading_key(chapter.title_text), chapter.id)
-        for heading in chapter.headings:
-            headings.setdefault(heading_key(heading.text), heading.id)
-    return {"headings": headings, "files": {chapter.source: chapter.id for chapter in book.chapters if not chapter.generated}}
-
-
-def _as_text(node: dict[str, Any]) -> None:
-    """A link kept as its text (a Span with the link's attributes), in place."""
-    node["t"], node["c"] = "Span", [node["c"][0], node["c"][1]]
-
-
-def _check_links(chapter: Chapter, found: Survey, book: Book, places: dict[str, dict[str, str]], report: Reporter) -> None:
-    """Every link: to an id of the book, a heading by its text (booklinks.py), another chapter's
-    file (`02-basics.md`, `02-basics.md#setup`), or an outside URL. A link to an id that does
-    not exist is an error; an empty link, or one to a file that is not a chapter, is kept as
-    its text with a warning. Every occurrence is reported, each at its line."""
-    seen: dict[str, int] = {}
-
-    def line_of(*needles: str) -> int | None:
-        """The line of this occurrence of the first needle found: the second link to the same
-        place is reported at the second place the needle stands."""
-        for needle in needles:
-            seen[needle] = seen.get(needle, 0) + 1
-            position = -1
-            for _ in range(seen[needle]):
-                position = chapter.text.find(needle, position + 1)
-                if position < 0:
-                    break
-            if position >= 0:
-                return chapter.text.count("\n", 0, position) + 1
-        return chapter.line_of(needles[-1]) if needles else None
-
-    for node in found["Link"]:
-        target = node["c"][2]
-        url = target[0]
-        heading = heading_key_of_target(url)
-        if heading is not None:
-            if heading in places["headings"]:
-                target[0] = "#" + places["headings"][heading]
-            else:  # a label that matched only a line of code: pandoc leaves it as it is written
-                node["t"], node["c"] = "Span", [["", [], []], [{"t": "Str", "c": "["}, *node["c"][1], {"t": "Str", "c": "]"}]]
-            continue
-        if url.startswith("#"):
-            if unquote(url[1:]) not in book.id_chapter:
-                line = chapter.line_of(f"({url})", None) or chapter.line_of(f"({url} ")
-                report.error(chapter.source, line, f"link to '{url}': no such id in the book", code="link-broken")
-            continue
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme in EXTERNAL_SCHEMES:
-            continue
-        if scheme:
-            report.warn("raw-html-removed", chapter.source, chapter.line_of(url[:30]), f"removed a {scheme}: link")
-            _as_text(node)
-            continue
-        if not url:
-            report.warn("link-empty", chapter.source, line_of("]()"), f"the link '{stringify(node['c'][1])[:40]}' has no "
-                        "target: it is kept as text")
-            _as_text(node)
-            continue
-        line = line_of(f"]({url}", url)
-        file = posixpath.normpath(posixpath.join(posixpath.dirname(chapter.source), unquote(parts.path))) if parts.path else chapter.source
-        if file in places["files"]:
-            fragment = unquote(parts.fragment)
-            if fragment and fragment not in book.id_chapter:
-                report.error(chapter.source, line, f"link to '{url}': {file} has no id '{fragment}'", code="link-broken")
-                continue
-            target[0] = "#" + (fragment or places["files"][file])
-            continue
-        report.warn("link-not-in-book", chapter.source, line, f"link to '{url}' is not a chapter of the book or a URL: it is "
-                    "kept as text (link to another chapter's file, to an id as #id, or to a full URL)")
-        _as_text(node)
