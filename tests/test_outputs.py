@@ -138,7 +138,8 @@ def test_fonts_are_embedded_and_only_the_theme_fonts(any_built, probes):
     fonts = probes(any_built).fonts()
     assert fonts and all(fonts.values())
     names = {re.sub(r"^/[A-Z]{6}\+", "", name) for name in fonts}
-    assert names <= {"Gentium-Book-Plus", "Gentium-Book-Plus-Italic", "Gentium-Book-Plus-Bold", "Gentium-Book-Plus-Bold-Italic", "DejaVu-Sans-Mono"}, names
+    assert names <= {"Gentium-Book-Plus", "Gentium-Book-Plus-Italic", "Gentium-Book-Plus-Bold", "Gentium-Book-Plus-Bold-Italic", "DejaVu-Sans-Mono",
+                     "DejaVu-Sans-Mono-Bold", "DejaVu-Sans-Mono-Oblique", "DejaVu-Sans-Mono-Bold-Oblique"}, names
 
 
 def test_figure_captions_are_printed(any_built, probes):
