@@ -113,3 +113,15 @@ def test_tex_that_cannot_be_typeset_is_an_error_at_its_line(make_book, tmp_path)
     assert [d.format() for d in caught.value.diagnostics] == [
         "chapters/01.md:3: TeX math that cannot be typeset: $\\frac{a}{$ (pandoc reads it as plain text)",
         "chapters/01.md:5: TeX math that cannot be typeset: $\\begin{matrix} a \\end{matrix$ (pandoc reads it as plain text)"]
+
+
+def test_urls_and_addresses_break_without_a_hyphen(make_book, tmp_path):
+    import pdfplumber
+
+    url = "https://example.org/documentation/configuration/representationalism/internationalization.html"
+    email = "someone.with.a.very.long.address@example-institution.org"
+    root = make_book({"01.md": f"# One\n\nSee <{url}> and write to <{email}> about internationalization considerations.\n"})
+    result = build(root, tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        text = "".join((page.extract_text() or "").replace("\n", "") for page in pdf.pages)
+    assert url in text and email in text  # whole, with no hyphen added where a line broke
