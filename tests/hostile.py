@@ -17,12 +17,9 @@ filled in when the case is made:
 from __future__ import annotations
 
 import base64
-import io
-import struct
-import zlib
 from dataclasses import dataclass, field
 
-from PIL import Image
+from conftest import bomb_png, png
 
 NET = "http://127.0.0.1:9"
 CHAPTER = "chapters/01-first-chapter.md"
@@ -44,22 +41,6 @@ class Case:
 
 def chapter(body: str) -> dict[str, str]:
     return {CHAPTER: HEAD + body}
-
-
-def png(width: int = 8, height: int = 8) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "teal").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
-    raw = zlib.compress(b"".join(b"\x00" * (1 + (width + 7) // 8) for _ in range(height)), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">{}</svg>'

@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import base64
-import io
 import os
-import struct
-import zlib
 
 import pytest
 from click.testing import CliRunner
-from PIL import Image
+from conftest import bomb_png, png
 
 from folio.cli import main
 
 YAML = "title: Bad Book\nidentifier: urn:x:bad\nlang: en-US\nchapters:\n  - chapters/01.md\n"
 GOOD = "# One\n\nText.\n"
-
-
-def png(width: int = 20, height: int = 20) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), "blue").save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
-    """A small file that claims 900 megapixels (one-bit greyscale, all zeros, compressed)."""
-    raw = zlib.compress(b"".join(b"\x00" + b"\x00" * ((width + 7) // 8) for _ in range(height)), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{}</svg>'

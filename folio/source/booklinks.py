@@ -19,7 +19,7 @@ lines come after the chapter's last line: every line number stays where it was.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 HEADING_REF = "#folio-heading/"
 _DEFINITION_RE = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?:\n[ \t]*)?(\S.*)$", re.M)  # the URL may wrap
@@ -90,6 +90,4 @@ def appendices(texts: list[str]) -> list[str]:
 
 def heading_key_of_target(url: str) -> str | None:
     """The label key a placeholder URL stands for; None for any other URL."""
-    from urllib.parse import unquote
-
     return unquote(url[len(HEADING_REF):]) if url.startswith(HEADING_REF) else None

@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 MAX_PIXELS = 40_000_000  # 40 megapixels: a 300 dpi full-page photo is under 10
@@ -87,23 +89,29 @@ def check_css(text: str, depth: int, where: str, attribute: str = "") -> None:
         nodes = tinycss2.parse_blocks_contents(text)
     else:
         nodes = tinycss2.parse_component_value_list(text)
+    for _node, url in css_references(nodes):
+        if url is None:
+            raise EmbeddedError(f"{where} has an @import, which folio refuses")
+        url = url.strip()
+        if url.startswith("data:"):
+            check_data_url(url, depth + 1)
+        elif not url.startswith("#"):
+            raise EmbeddedError(f"{where} refers to an outside resource (url({url[:60]}))")
+
+
+def css_references(nodes: Iterable[Any]) -> Iterator[tuple[Any, str | None]]:
+    """Every @import (with None) and url() (with its text; "" for a url() function without a
+    string) in CSS parsed by tinycss2, at any depth: what the CSS would load."""
     stack = list(nodes)
     while stack:
         node = stack.pop()
         kind = getattr(node, "type", "")
         if kind == "at-rule" and node.lower_at_keyword == "import":
-            raise EmbeddedError(f"{where} has an @import, which folio refuses")
-        url = None
-        if kind == "url":
-            url = node.value
+            yield node, None
+        elif kind == "url":
+            yield node, node.value
         elif kind == "function" and node.lower_name == "url":
-            url = next((t.value for t in node.arguments if t.type == "string"), "")
-        if url is not None:
-            url = url.strip()
-            if url.startswith("data:"):
-                check_data_url(url, depth + 1)
-            elif not url.startswith("#"):
-                raise EmbeddedError(f"{where} refers to an outside resource (url({url[:60]}))")
+            yield node, next((t.value for t in node.arguments if t.type == "string"), "")
         for name in ("prelude", "content", "arguments", "value"):
             children = getattr(node, name, None)
             if isinstance(children, list):

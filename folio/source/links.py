@@ -44,17 +44,13 @@ def check_links(chapter: Chapter, links: list[dict[str, Any]], book: Book, place
     seen: dict[str, int] = {}
 
     def line_of(*needles: str) -> int | None:
-        """The line of this occurrence of the first needle found: the second link to the same
-        place is reported at the second place the needle stands."""
+        """The line of this occurrence of the first needle that has one: the second link to the
+        same place is reported at the second place the needle stands."""
         for needle in needles:
             seen[needle] = seen.get(needle, 0) + 1
-            position = -1
-            for _ in range(seen[needle]):
-                position = chapter.text.find(needle, position + 1)
-                if position < 0:
-                    break
-            if position >= 0:
-                return chapter.text.count("\n", 0, position) + 1
+            lines = chapter.lines_of(needle, seen[needle])
+            if len(lines) == seen[needle]:
+                return lines[-1]
         return chapter.line_of(needles[-1]) if needles else None
 
     for node in links:

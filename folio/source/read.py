@@ -77,6 +77,7 @@ def parse_markdown(text: str, source: str) -> tuple[dict[str, Any], list[Diagnos
     return ast, _pandoc_warnings(stderr, source)
 
 
+_STR_RE = re.compile(rb'"t":"Str","c":("(?:[^"\\]|\\.)*")')  # a word in pandoc's JSON
 _DEEP_QUOTE_RE = re.compile(r"^(?:[ \t]*>){%d}" % (MAX_NESTING + 1), re.M)
 
 
@@ -108,7 +109,7 @@ def _first_deep_word(data: bytes) -> str:
         elif byte in b"[{":
             depth += 1
             if depth > MAX_NESTING * 3 // 2:  # (at most: no element takes less than 1.5 levels of JSON a level)
-                match = re.compile(rb'"t":"Str","c":("(?:[^"\\]|\\.)*")').search(data, position)
+                match = _STR_RE.search(data, position)
                 return json.loads(match[1]) if match else ""
         elif byte in b"]}":
             depth -= 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from folio.errors import Reporter
 from folio.model import Asset, BookStyle
 from folio.paths import ContainmentError, contained, is_inside
-from folio.source.embedded import EmbeddedError, check_data_url
+from folio.source.embedded import EmbeddedError, check_data_url, css_references
 
 _URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.I | re.S)
 _IMPORT = re.compile(r"@import\b", re.I)
@@ -79,23 +79,12 @@ def _escaped_references(text: str, plain: set[str], shown: str, report: Reporter
     quoted `url( "…" )` spelling the plain pattern does not match; each an error at its line."""
     import tinycss2
 
-    stack = list(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
-    while stack:
-        node = stack.pop()
-        kind = getattr(node, "type", "")
-        if kind == "at-rule" and node.lower_at_keyword == "import" and not _IMPORT.search(text, _offset(text, node)):
-            report.error(shown, node.source_line, "@import is not allowed (here written with CSS escapes)")
-        url = None
-        if kind == "url":
-            url = node.value
-        elif kind == "function" and node.lower_name == "url":
-            url = next((t.value for t in node.arguments if t.type == "string"), None)
-        if url is not None and url.strip() not in plain:
+    for node, url in css_references(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)):
+        if url is None:
+            if not _IMPORT.search(text, _offset(text, node)):
+                report.error(shown, node.source_line, "@import is not allowed (here written with CSS escapes)")
+        elif (url or node.type == "url") and url.strip() not in plain:
             report.error(shown, node.source_line, f"url({url[:60]}) is written with CSS escapes: write it plainly, as a file in the book")
-        for name in ("prelude", "content", "arguments", "value"):
-            children = getattr(node, name, None)
-            if isinstance(children, list):
-                stack.extend(children)
 
 
 def _offset(text: str, node: object) -> int:
