@@ -16,7 +16,6 @@ from typing import Iterable
 # Codes of the errors an author meets most; every other error has the code "error".
 ERROR_CODES: dict[str, str] = {
     "chapter-empty": "a chapter file that is empty, or has no title",
-    "id-duplicate": "an id written twice in the book",
     "id-reserved": "an id in folio's own namespace (front, notes, folio-..., page-N): the parts, the notes and the page markers",
     "note-undefined": "a footnote called but never defined",
     "image-missing": "an image that is missing, outside the book, remote, damaged or unsafe",
@@ -46,6 +45,7 @@ WARNING_CODES: dict[str, str] = {
     "link-not-in-book": "a link to a file that is not one of the book's chapters: it is kept as its text",
     "chapter-untitled": "a chapter file without a level-1 heading: it is titled after its file name",
     "series-title": "the same level-1 heading begins several chapter files: it is taken for a series title and left out",
+    "id-duplicate": "an id written twice in the book: links go to the first, the later one is renamed (id-2)",
     "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
 }
 

@@ -60,8 +60,6 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     "chapter-nul": ({"chapters/01.md": "# One\n\nNUL\x00here\n"}, ["chapters/01.md:3:4: control character U+0000 in the text"]),
     "chapter-control": ({"chapters/01.md": "# One\n\nbell\x07\n"}, ["chapters/01.md:3:5: control character U+0007 in the text"]),
     "note-undefined": ({"chapters/01.md": "# One\n\nCalled[^x] here.\n"}, ["chapters/01.md:3: footnote [^x] is called but never defined"]),
-    "id-duplicate": ({"book.yaml": YAML + "  - chapters/02.md\n", "chapters/01.md": "# One\n\n[a]{#same}\n",
-                      "chapters/02.md": "# Two\n\n[b]{#same}\n"}, ["chapters/02.md:3: duplicate id 'same' (also at chapters/01.md:3)"]),
     "link-missing-id": ({"chapters/01.md": "# One\n\n[see](#nowhere)\n"}, ["chapters/01.md:3: link to '#nowhere': no such id in the book"]),
     "link-chapter-file-missing-id": ({"chapters/01.md": "# One\n\n[see](01.md#nowhere)\n"},
                                      ["chapters/01.md:3: link to '01.md#nowhere': chapters/01.md has no id 'nowhere'"]),

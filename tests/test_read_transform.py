@@ -61,9 +61,23 @@ def test_undefined_and_unused_footnotes_are_reported(make_book):
     ]
 
 
-def test_duplicate_explicit_ids_across_chapters(make_book):
-    root = make_book({"01.md": "# One {#same}\n\nx\n", "02.md": "# Two\n\n[anchor]{#same}\n"})
-    assert errors_of(root) == ["chapters/02.md:3: duplicate id 'same' (also at chapters/01.md:1)"]
+def test_duplicate_explicit_ids_are_warnings_and_the_later_ones_are_renamed(make_book):
+    """As pandoc does: every duplicate is named at its line, links go to the first, and the book stays valid."""
+    root = make_book({"01.md": "# One {#same}\n\nx [to it](#same)\n",
+                      "02.md": '# Two\n\n[anchor]{#same}\n\n<hr id="same" /><p id="same">again</p>\n'})
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert [d.format() for d in report.items if d.code == "id-duplicate"] == [
+        "chapters/02.md:3: warning: duplicate id 'same' (first at chapters/01.md:1): links to it go to the first; this one is "
+        "renamed 'same-2' [id-duplicate]",
+        "chapters/02.md:5: warning: duplicate id 'same' (first at chapters/01.md:1): links to it go to the first; this one is "
+        "renamed 'same-3' [id-duplicate]",
+        "chapters/02.md:5: warning: duplicate id 'same' (first at chapters/01.md:1): links to it go to the first; this one is "
+        "renamed 'same-4' [id-duplicate]"]
+    assert book.chapters[0].id == "same" and book.id_chapter["same"] == 0
+    assert {"same-2", "same-3", "same-4"} <= book.chapters[1].ids
+    markup = str(book.chapters[1].blocks)
+    assert "'same-2'" in markup and 'id="same-3"' in markup and 'id="same-4"' in markup
 
 
 def test_generated_heading_ids_are_unique_across_the_book(make_book):
@@ -122,8 +136,27 @@ def test_links_that_cannot_work_are_reported_everywhere_they_are(make_book):
     assert [d.format() for d in report.items if d.code in ("link-empty", "link-not-in-book")] == [
         "chapters/01.md:3: warning: the link 'empty' has no target: it is kept as text [link-empty]",
         "chapters/01.md:3: warning: link to 'data.csv' is not a chapter of the book or a URL: it is kept as text (link to another "
-        "chapter's file, to an id as #id, or to a full URL) [link-not-in-book]",
+        "chapter's file, to an id as #id, or to a full URL; or set base-url: in book.yaml to the book's web site to link it "
+        "there) [link-not-in-book]",
         "chapters/01.md:5: warning: the link 'again' has no target: it is kept as text [link-empty]"]
+
+
+def test_links_relative_to_the_book_s_web_site_become_full_links_with_base_url(make_book):
+    """A book written for a web site links to /docs/x or page.html: with base-url they link there;
+    pandoc's percent-escaped and reference links are found at their own lines."""
+    root = make_book({"01.md": "# One\n\n[root](/docs/set up) and [rel](page.html#top).\n\n[ref][] and [Two](02.md).\n\n"
+                               "[ref]: /bar/测?x=1\n", "02.md": "# Two\n\nText.\n"})
+    report = Reporter()
+    load_book(root, report=report)
+    assert [(d.line, d.message.split(" is ")[0]) for d in report.items if d.code == "link-not-in-book"] == [
+        (3, "link to '/docs/set%20up'"), (3, "link to 'page.html#top'"), (5, "link to '/bar/测?x=1'")]
+    with (root / "book.yaml").open("a", encoding="utf-8") as config:
+        config.write("base-url: https://example.org/guide/\n")
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert not [d for d in report.items if d.code == "link-not-in-book"]
+    assert _links(book) == {"root": "https://example.org/docs/set%20up", "rel": "https://example.org/guide/page.html#top",
+                     "ref": "https://example.org/bar/%E6%B5%8B?x=1", "Two": "#two"}
 
 
 def test_a_chapter_without_a_heading_is_titled_after_its_file(make_book):
@@ -353,8 +386,7 @@ def test_ids_written_in_raw_html_are_checked_and_can_be_linked_to(make_book):
     root = make_book({"01.md": '# One\n\n<span id="here">a</span> and [back](#here).\n\n<div id="page-3">reserved</div>\n',
                       "02.md": '# Two\n\n<p id="here">again</p>\n'})
     assert errors_of(root) == ["chapters/01.md:5: the id 'page-3' is one folio makes itself (for the print parts, the notes or "
-                               "the page markers): choose another",
-                               "chapters/02.md:3: duplicate id 'here' (also at chapters/01.md:3)"]
+                               "the page markers): choose another"]
     (root / "chapters" / "02.md").write_text("# Two\n\nText.\n", encoding="utf-8")
     (root / "chapters" / "01.md").write_text('# One\n\n<span id="here">a</span> and [back](#here).\n', encoding="utf-8")
     assert load_book(root).id_chapter["here"] == 0

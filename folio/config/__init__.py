@@ -70,6 +70,9 @@ SCHEMA: tuple[Option, ...] = (
     Texts("nocite", "Bibliography entries to list although not cited: keys, or '*' for all.", strip="@"),
     Flag("citations-per-chapter", "true: every chapter starts again with full first citations (Chicago's advice for books). Default false.",
          default=False),
+    Text("base-url", "The book's web site (https://...): links relative to a site (/docs/setup, page.html) that are not "
+         "chapter files are resolved against it and become full links. Without it they are kept as text, with a warning.",
+         pattern=r"https?://[^\s/]+(/\S*)?", shape="a web address starting with https:// or http://"),
     Text("bibliography-title", "The heading of the bibliography (default: Bibliography for note styles, References otherwise)."),
     Chapters("chapters", "Reading order: file paths, or {file, role} with role frontmatter|bodymatter|backmatter.", required=True),
     Trim("trim", "Print trim size: 5x8, 5.5x8.5, 6x9 (default), 7x10, a5, ..., or '150mm x 220mm'.", default=TRIMS["6x9"]),
@@ -113,6 +116,7 @@ class Config:
     nocite: tuple[str, ...] = ()
     citations_per_chapter: bool = False
     bibliography_title: str = ""
+    base_url: str = ""
     trim: tuple[float, float] = TRIMS["6x9"]
     lint_ignore: frozenset[str] = frozenset()
     profile: str = "print"

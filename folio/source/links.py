@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import posixpath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from folio.errors import Reporter
 from folio.model import Book, Chapter
 from folio.source.booklinks import heading_key, heading_key_of_target
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import EXTERNAL_SCHEMES
+
+
+URL_SAFE = ":/?#[]@!$&'()*+,;=%~"  # what stays as written when a relative link is made a full URL
 
 
 def link_places(book: Book) -> dict[str, dict[str, str]]:
@@ -81,7 +84,7 @@ def check_links(chapter: Chapter, links: list[dict[str, Any]], book: Book, place
                         "target: it is kept as text")
             _as_text(node)
             continue
-        line = line_of(f"]({url}", url)
+        line = line_of(f"]({url}", f"]({unquote(url)}", f"<{url}>", f"[{stringify(node['c'][1])}]", url, unquote(url))
         file = posixpath.normpath(posixpath.join(posixpath.dirname(chapter.source), unquote(parts.path))) if parts.path else chapter.source
         if file in places["files"]:
             fragment = unquote(parts.fragment)
@@ -90,6 +93,10 @@ def check_links(chapter: Chapter, links: list[dict[str, Any]], book: Book, place
                 continue
             target[0] = "#" + (fragment or places["files"][file])
             continue
+        if book.config.base_url:  # a link relative to the book's web site
+            target[0] = quote(urljoin(book.config.base_url, url), safe=URL_SAFE)
+            continue
         report.warn("link-not-in-book", chapter.source, line, f"link to '{url}' is not a chapter of the book or a URL: it is "
-                    "kept as text (link to another chapter's file, to an id as #id, or to a full URL)")
+                    "kept as text (link to another chapter's file, to an id as #id, or to a full URL; or set base-url: in "
+                    "book.yaml to the book's web site to link it there)")
         _as_text(node)

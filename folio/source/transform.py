@@ -9,9 +9,12 @@ Problems go to the `Reporter` with their file and line.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
 from folio.config import Config
@@ -244,15 +247,21 @@ def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, tuple[Chapter, int | None]], book: Book, report: Reporter) -> None:
-    """Ids the author wrote must be unique across the whole book."""
-    idents: list[tuple[str, str]] = [(chapter.id, f"#{chapter.id}")] if chapter.id else []  # (id, what finds its line)
+    """Ids the author wrote must be unique across the whole book. As in pandoc, a duplicate is a
+    warning and links go to the first; the later one is renamed (id-2, ...) so the EPUB stays valid."""
+    Rename = Callable[[str], None]
+    idents: list[tuple[str, str, Rename]] = []  # (id, what finds its line, how to rename it)
+    if chapter.id:
+        idents.append((chapter.id, f"#{chapter.id}", lambda new: setattr(chapter, "id", new)))
     for kind in ID_BEARING:
-        idents += [(attr[0], f"#{attr[0]}") for attr in map(attr_of, found[kind]) if attr and attr[0]]
+        idents += [(attr[0], f"#{attr[0]}", partial(operator.setitem, attr, 0)) for attr in map(attr_of, found[kind]) if attr and attr[0]]
     for node in found["RawBlock"] + found["RawInline"]:  # ids written in raw HTML count too (and can be linked to)
         if node["c"][0].lower() in ("html", "html5", "xhtml"):
-            idents += [(match[2], match[0]) for match in _RAW_ID_RE.finditer(node["c"][1]) if match[2]]
+            idents += [(match[2], match[0], partial(_rename_raw_id, node, match.start(2), match[2]))
+                       for match in _RAW_ID_RE.finditer(node["c"][1]) if match[2]]
     uses: dict[str, int] = {}
-    for position, (ident, needle) in enumerate(idents):
+    renames: list[tuple[Rename, str]] = []
+    for position, (ident, needle, rename) in enumerate(idents):
         uses[ident] = uses.get(ident, 0) + 1  # the same id written twice: the second is found at its own line
         line = (chapter.line_of(needle, None, uses[ident]) or chapter.line_of(f'id="{ident}"', None, uses[ident])
                 or chapter.line_of(ident))
@@ -263,11 +272,21 @@ def _collect_explicit_ids(chapter: Chapter, found: Survey, explicit: dict[str, t
         if ident in explicit:
             other, other_line = explicit[ident]
             where = f"{other.source}:{other_line}" if other_line else other.source
-            report.error(chapter.source, line, f"duplicate id '{ident}' (also at {where})", code="id-duplicate")
-            continue
+            new = next(f"{ident}-{n}" for n in itertools.count(2) if f"{ident}-{n}" not in explicit)
+            report.warn("id-duplicate", chapter.source, line, f"duplicate id '{ident}' (first at {where}): links to it go to the "
+                        f"first; this one is renamed '{new}'")
+            renames.append((rename, new))
+            ident = new
         explicit[ident] = (chapter, line)
         book.id_chapter[ident] = chapter.index
         chapter.ids.add(ident)
+    for rename, new in reversed(renames):  # raw HTML is rewritten from its end, so earlier offsets stay right
+        rename(new)
+
+
+def _rename_raw_id(node: dict[str, Any], start: int, old: str, new: str) -> None:
+    text = node["c"][1]
+    node["c"][1] = text[:start] + new + text[start + len(old):]
 
 
 def _number_headings(chapter: Chapter, found: Survey, taken: set[str], book: Book, report: Reporter) -> None:
