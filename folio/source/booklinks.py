@@ -9,7 +9,8 @@ the files at once, pandoc would resolve `[text][label]` against a definition in 
 chapter, and `[Heading]` or `[text][Heading]` (implicit header references) against any
 heading of the book. This cheap first pass, regular expressions over the texts, gives each
 chapter the definitions of the labels it uses but does not define: another chapter's
-definition (the first in the book, as pandoc takes the first), or for a heading's text a
+definition (the first in the book; pandoc, given the files at once, takes the last and warns
+of the duplicate, and a chapter's own definition always wins here), or for a heading's text a
 placeholder URL (`#folio-heading/...`) that the transform resolves to the heading's id
 once ids are made. Only labels a chapter uses are appended, so an edit elsewhere changes
 its text (and its cache key) only when it changes what the chapter links to. The appended
