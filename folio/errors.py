@@ -46,6 +46,8 @@ WARNING_CODES: dict[str, str] = {
     "chapter-untitled": "a chapter file without a level-1 heading: it is titled after its file name",
     "series-title": "the same level-1 heading begins several chapter files: it is taken for a series title and left out",
     "id-duplicate": "an id written twice in the book: links go to the first, the later one is renamed (id-2)",
+    "chapter-metadata": "a chapter's metadata (YAML block or % title block) that is not used: book.yaml says otherwise, the value is "
+                        "wrong, or folio has no such setting",
     "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
 }
 

@@ -390,3 +390,32 @@ def test_ids_written_in_raw_html_are_checked_and_can_be_linked_to(make_book):
     (root / "chapters" / "02.md").write_text("# Two\n\nText.\n", encoding="utf-8")
     (root / "chapters" / "01.md").write_text('# One\n\n<span id="here">a</span> and [back](#here).\n', encoding="utf-8")
     assert load_book(root).id_chapter["here"] == 0
+
+
+def test_a_chapter_s_metadata_block_is_merged_into_the_book_s(make_book):
+    """A YAML block or % title block at the top of a chapter: its title and byline are the
+    chapter's, the rest goes to the book (book.yaml wins, then the later chapter, as pandoc);
+    every value not used is a warning at its line, none is dropped in silence."""
+    one = ("---\ntitle: The First\nauthor: Ann Author\nlang: fr\ndate: 2021-03-04\npublisher: Small Press\n"
+           "geometry: margin=1in\nfontsize: 12pt\ntrim: 5x8\nreference-section-title: Works Cited\n"
+           "bibliography: refs.bib\nnocite: '@a'\n---\n\nText of the first.\n")
+    two = "% The Second\n% Guest Writer\n% July 17, 2006\n\nText of the second.\n\n---\npublisher: Later Press\n---\n"
+    root = make_book({"one.md": one, "two.md": two},
+                     extra={"refs.bib": "@book{a, author={A, B}, title={T}, publisher={P}, year={2000}}\n"})
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert sorted(d.format() for d in report.items if d.code == "chapter-metadata") == [
+        "chapters/one.md:4: warning: 'lang' here differs from book.yaml's (line 3): book.yaml's is used; delete it here "
+        "[chapter-metadata]",
+        "chapters/one.md:8: warning: metadata folio does not use, ignored: fontsize, geometry (folio's settings are in "
+        "book.yaml: docs/book-yaml.md) [chapter-metadata]",
+        "chapters/one.md:9: warning: 'trim' is set in book.yaml, not in a chapter's metadata: it is ignored here [chapter-metadata]",
+        "chapters/two.md:3: warning: date 'July 17, 2006' must be YYYY, YYYY-MM or YYYY-MM-DD: this chapter's value is not "
+        "used [chapter-metadata]",
+        "chapters/two.md:8: warning: 'publisher' here differs from chapters/one.md's: this later one is used, as pandoc does "
+        "[chapter-metadata]"]
+    config = book.config
+    assert (config.lang, config.date, config.publisher, config.author) == ("en-US", "2021-03-04", "Later Press", ("Ann Author",))
+    assert (config.bibliography_title, config.nocite, [p.name for p in config.bibliography]) == ("Works Cited", ("a",), ["refs.bib"])
+    assert [(c.title_text, c.byline) for c in book.chapters[:2]] == [("The First", ""), ("The Second", "Guest Writer")]
+    assert book.chapters[-1].title_text == "Works Cited"

@@ -22,6 +22,7 @@ from folio.errors import Reporter
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, equations, images, xref
+from folio.source.frontmatter import merge_front_matter
 from folio.source.links import check_links, link_places
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
 from folio.source.sanitize import (
@@ -39,11 +40,14 @@ _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
     chapters = _one_chapter_per_heading(chapters, report)
+    config = merge_front_matter(config, chapters, report)
     references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
     for chapter, ast in chapters:
         _take_title(chapter, ast, report)
+        if chapter.byline == ", ".join(config.author):  # the book's author, not an anthology's contributor
+            chapter.byline = ""
     if bibliography:
         book.chapters.append(_bibliography_chapter(config, bibliography, len(book.chapters)))
     surveys = [survey(chapter) for chapter in book.chapters]
