@@ -21,7 +21,7 @@ ERROR_CODES: dict[str, str] = {
     "image-missing": "an image that is missing, outside the book, remote, damaged or unsafe",
     "link-broken": "a link to an id that is nowhere in the book (or in the chapter file it names)",
     "citation-unknown": "a citation key that is in no bibliography",
-    "xref-unknown": "a cross-reference (@fig:, @tbl:, @sec:, @ch:, @page:) to nothing, or to an unnumbered figure or table",
+    "xref-unknown": "a cross-reference (@fig:, @tbl:, @eq:, @sec:, @ch:, @page:) to nothing, or to an unnumbered figure or table",
 }
 
 # Every warning code folio emits, with what it means. Authors silence codes per

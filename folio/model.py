@@ -63,6 +63,18 @@ class TableInfo:
     label: str = ""
 
 
+EQUATION_CLASS = "folio-equation"
+
+
+@dataclass
+class NumberedEquation:
+    """Display math with an id ($$...$$ {#eq:id}): numbered, and referenced as @eq:id."""
+
+    id: str
+    node: Inline = field(repr=False)  # the Span of class folio-equation around the Math; its data-number is the label
+    label: str = ""
+
+
 @dataclass
 class Asset:
     """A file the outputs embed: an image from the book folder."""
@@ -105,6 +117,7 @@ class Chapter:
     notes: list[Note] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     tables: list[TableInfo] = field(default_factory=list)
+    equations: list[NumberedEquation] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     slug: str = ""  # file stem for per-chapter outputs (EPUB)
     has_raw_html: bool = False  # raw HTML: the rendered markup is re-parsed and repaired

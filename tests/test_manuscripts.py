@@ -104,6 +104,47 @@ def test_tex_math_is_mathml_in_the_epub_and_typeset_in_the_pdf(make_book, tmp_pa
     assert display and abs(middle - body) < 20  # display math: centred in the text block, on lines of its own
 
 
+def test_equations_with_an_id_are_numbered_and_referenced(make_book, tmp_path):
+    """pandoc-crossref's $$...$$ {#eq:id}: numbered per chapter (numbering: chapter) or through
+    the book, the number at the right of its line in the PDF, level with the equation's middle;
+    @eq:id prints "Equation (1.2)" linked to it in both outputs; an unknown one is an error."""
+    import pdfplumber
+
+    from folio.errors import FolioError
+
+    one = ("# Energy\n\nThe relation\n\n$$ E = mc^2 $$ {#eq:energy}\n\nand a Gaussian\n\n"
+           "$$ \\int_{-\\infty}^{\\infty} e^{-x^2}\\,dx = \\sqrt{\\pi}, $$ {#eq:gauss}\n\nSee @eq:gauss and [@eq:energy; @eq:ratio].\n")
+    two = "# Ratios\n\n$$ \\varphi = \\frac{1 + \\sqrt{5}}{2} $$ {#eq:ratio}.\n\n$$ a^2 + b^2 = c^2 $$\n\nUnlike @eq:energy.\n"
+    root = make_book({"01.md": one, "02.md": two})
+    result = build(root, tmp_path / "out", ("pdf", "epub"))
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        first, second = (archive.read(f"EPUB/{n}.xhtml").decode() for n in ("01", "02"))
+    assert re.findall(r'<span class="folio-equation" id="([^"]+)">', first + second) == ["eq:energy", "eq:gauss", "eq:ratio"]
+    assert re.findall(r'folio-equation-number">([^<]+)<', first + second) == ["(1)", "(2)", "(3)"]
+    assert '<a class="xref" href="01.xhtml#eq:gauss">Equation (2)</a>' in first
+    assert '<a class="xref" href="01.xhtml#eq:energy">Equation (1)</a>' in second and ".</p>" in second
+    (root / "book.yaml").write_text((root / "book.yaml").read_text(encoding="utf-8") + "numbering: chapter\n", encoding="utf-8")
+    result = build(root, tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        page = next(p for p in pdf.pages if "Gaussian" in (p.extract_text() or ""))
+        text, words, glyphs = page.extract_text(), page.extract_words(), page.curves
+    assert "See Equation (1.2) and Equation (1.1), Equation (2.1)." in text.replace("\n", " ")
+    number = next(w for w in words if w["text"] == "(1.2)")
+    drawn = [g for g in glyphs if g["top"] > next(w for w in words if w["text"] == "Gaussian")["bottom"]
+             and g["bottom"] < next(w for w in words if w["text"] == "See")["top"]]
+    middle = (min(g["top"] for g in drawn) + max(g["bottom"] for g in drawn)) / 2
+    assert max(g["x1"] for g in drawn) < number["x0"] and abs((number["top"] + number["bottom"]) / 2 - middle) < 3
+    (root / "chapters" / "02.md").write_text("# Ratios\n\nNone: @eq:nowhere and @eq:ratio.\n", encoding="utf-8")
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "chapters/01.md:11: cross-reference '@eq:ratio': no equation with id 'ratio' or 'eq:ratio'",
+        "chapters/02.md:3: cross-reference '@eq:nowhere': no equation with id 'nowhere' or 'eq:nowhere'",
+        "chapters/02.md:3: cross-reference '@eq:ratio': no equation with id 'ratio' or 'eq:ratio'"]
+
+
 def test_tex_that_cannot_be_typeset_is_an_error_at_its_line(make_book, tmp_path):
     from folio.errors import FolioError
 

@@ -20,7 +20,7 @@ from html import escape
 from typing import Any, Callable
 
 from folio.language import labels, quotes_for
-from folio.model import Book, Chapter, Figure, Note
+from folio.model import EQUATION_CLASS, Book, Chapter, Figure, Note
 from folio.render.code import code_block
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import repair_fragment
@@ -423,6 +423,10 @@ class Renderer:
         attr, inlines = c
         if "xref" in attr[1]:
             return self._xref(dict(attr[2]))
+        if EQUATION_CLASS in attr[1] and not self._plain:  # numbered display math, then its number
+            number = dict(attr[2]).get("data-number", "")
+            return (f'<span class="{EQUATION_CLASS}" id="{esc(attr[0])}">{self.inlines(inlines)}'
+                    f'<span class="folio-equation-number">({esc(number)})</span></span>')
         if self._plain:
             return self.inlines(inlines)
         return f"<span{self.attrs(attr)}>{self.inlines(inlines)}</span>"

@@ -2,7 +2,10 @@
 
 In: the (kind, TeX) of each Math node of the book (kind: InlineMath or DisplayMath), with
 the chapter and line each first stands at. Out: an `Equation` per expression, or an error
-at its line for one that cannot be typeset.
+at its line for one that cannot be typeset. Before that, `label_equations` finds display
+math given an id as pandoc-crossref writes it (`$$ E = mc^2 $$ {#eq:energy}`) and wraps it
+in a Span of class folio-equation with that id, which xref.py numbers and `@eq:energy`
+refers to.
 
 pandoc's own converter (texmath, the one `pandoc --mathml` uses) makes the MathML, in one
 pandoc run for the whole book; its `<annotation>` keeps the TeX, for accessibility and
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from folio.errors import Reporter
-from folio.model import Chapter, Equation
+from folio.model import EQUATION_CLASS, Chapter, Equation, NumberedEquation
 from folio.source.pandoc_run import PandocLimit, run_pandoc
 
 SIZE = 20.0  # ziamath's font size: the SVG's units are 1/SIZE em
@@ -29,6 +32,7 @@ _PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.S)
 _SEMANTICS_RE = re.compile(r"</?semantics>|<annotation\b[^>]*>.*?</annotation>", re.S)
 _VIEWBOX_RE = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 TIMEOUT = 120  # seconds for the whole book's math
+_LABEL_RE = re.compile(r"\{#(eq:[^\s{}]+)\}")
 
 
 @dataclass
@@ -85,3 +89,37 @@ def _drawn(mathml: str, tex: str) -> Equation:
 
 def math_nodes(chapter: Chapter, nodes: list[dict[str, Any]]) -> list[Found]:
     return [Found(node["c"][0]["t"], node["c"][1], chapter) for node in nodes]
+
+
+def label_equations(chapter: Chapter) -> None:
+    """Display math followed by `{#eq:id}` in its paragraph: the Math wrapped in a Span with that
+    id (the attribute's text removed), listed in `chapter.equations` in reading order."""
+    stack: list[Any] = [chapter.blocks]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        if item.get("t") in ("Para", "Plain"):
+            _label_in(item["c"], chapter)
+        if "c" in item and item.get("t") not in ("Str", "Code", "CodeBlock", "RawBlock", "RawInline", "Math"):
+            stack.append(item["c"])  # notes hold paragraphs too
+
+
+def _label_in(inlines: list[dict[str, Any]], chapter: Chapter) -> None:
+    position = 0
+    while position < len(inlines):
+        node = inlines[position]
+        if node["t"] == "Math" and node["c"][0]["t"] == "DisplayMath":
+            after = position + 1
+            while after < len(inlines) and inlines[after]["t"] in ("Space", "SoftBreak"):
+                after += 1
+            label = _LABEL_RE.match(inlines[after]["c"]) if after < len(inlines) and inlines[after]["t"] == "Str" else None
+            if label:
+                span = {"t": "Span", "c": [[label[1], [EQUATION_CLASS], []], [node]]}
+                rest = inlines[after]["c"][label.end():]
+                inlines[position:after + 1] = [span, *([{"t": "Str", "c": rest}] if rest else [])]
+                chapter.equations.append(NumberedEquation(label[1], span))
+        position += 1

@@ -46,6 +46,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     book = Book(config=config, chapters=[c for c, _ in chapters])
     for chapter, ast in chapters:
         _take_title(chapter, ast, report)
+        equations.label_equations(chapter)
         if chapter.byline == ", ".join(config.author):  # the book's author, not an anthology's contributor
             chapter.byline = ""
     if bibliography:

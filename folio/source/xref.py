@@ -1,10 +1,11 @@
-"""Cross-references and figure/table numbers: `@fig:id`, `@tbl:id`, `@sec:id`, `@ch:id`, `@page:id`.
+"""Cross-references and figure, table and equation numbers: `@fig:id`, `@tbl:id`, `@eq:id`, `@sec:id`, `@ch:id`, `@page:id`.
 
 In: the chapters' pandoc ASTs straight from the reader (pandoc reads `@fig:map`
 as a citation). `extract` runs before citeproc and turns every citation whose
 keys all carry a cross-reference prefix into a Span of class ``xref`` (so
 citeproc never sees them). After the Book is assembled, `number` gives figures
-and tables their labels (book.yaml `numbering`) and `resolve` checks every
+and tables their labels (book.yaml `numbering`), and equations with an id theirs (always:
+an id asks for a number), and `resolve` checks every
 reference's target and writes the text it shows into the Span. Out: the
 Spans, each with ``data-target`` (the id), ``data-kind`` and ``data-label`` ("Figure 2.3",
 "Chapter 4", a section's title). The renderer turns the Span into a link; a
@@ -21,10 +22,10 @@ from typing import Any
 
 from folio.errors import Reporter
 from folio.language import quotes_for
-from folio.model import Book, Chapter, TableInfo
+from folio.model import Book, Chapter, NumberedEquation, TableInfo
 from folio.source.pandoc_ast import iter_inlines, stringify
 
-KINDS = ("fig", "tbl", "sec", "ch", "page")
+KINDS = ("fig", "tbl", "eq", "sec", "ch", "page")
 XREF_CLASS = "xref"
 
 
@@ -66,15 +67,17 @@ def extract(asts: list[dict[str, Any]], texts: list[str]) -> list[tuple[int, dic
 
 
 def number(book: Book) -> None:
-    """Label figures and tables: per chapter (2.3), per book (7) or not at all (book.yaml numbering)."""
-    mode = book.config.numbering
+    """Label figures and tables: per chapter (2.3), per book (7) or not at all (book.yaml numbering).
+    Equations with an id are numbered per chapter when figures are, else through the book."""
     letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    in_book = {"fig": 0, "tbl": 0}
+    in_book = {"fig": 0, "tbl": 0, "eq": 0}
     for chapter in book.chapters:
         prefix = str(chapter.number) if chapter.number is not None else None
-        counted = {"fig": 0, "tbl": 0}
-        for kind, items in (("fig", chapter.figures), ("tbl", chapter.tables)):
-            for item in items:
+        counted = {"fig": 0, "tbl": 0, "eq": 0}
+        items: tuple[tuple[str, list[Any]], ...] = (("fig", chapter.figures), ("tbl", chapter.tables), ("eq", chapter.equations))
+        for kind, listed in items:
+            mode = "book" if kind == "eq" and book.config.numbering == "none" else book.config.numbering
+            for item in listed:
                 counted[kind] += 1
                 in_book[kind] += 1
                 if mode == "book":
@@ -83,12 +86,16 @@ def number(book: Book) -> None:
                     if prefix is None:
                         prefix = next(letters, "Z")
                     item.label = f"{prefix}.{counted[kind]}"
+            if kind == "eq":
+                for item in listed:
+                    item.node["c"][0][2] = [["data-number", item.label]]
 
 
 def resolve(book: Book, found: list[tuple[int, dict[str, Any]]], report: Reporter, words: dict[str, str]) -> None:
     """Check every reference's target; write the label it shows into its Span."""
     figures = {f.id: f for f in book.figures}
     tables = {t.id: t for c in book.chapters for t in c.tables}
+    equations = {e.id: e for c in book.chapters for e in c.equations}
     headings = {h.id: (c, h) for c in book.chapters for h in c.headings}
     chapters = {c.id: c for c in book.chapters}
     for chapter_index, node in found:
@@ -103,9 +110,9 @@ def resolve(book: Book, found: list[tuple[int, dict[str, Any]]], report: Reporte
             key = dict(span["c"][0][2])["data-ref"]
             kind, name = key.split(":", 1)
             line = chapter.line_of("@" + key)
-            target, label = _target(kind, name, figures, tables, headings, chapters, book, words)
+            target, label = _target(kind, name, figures, tables, equations, headings, chapters, book, words)
             if target is None:
-                what = {"fig": "figure", "tbl": "table", "sec": "section", "ch": "chapter", "page": "id"}[kind]
+                what = {"fig": "figure", "tbl": "table", "eq": "equation", "sec": "section", "ch": "chapter", "page": "id"}[kind]
                 report.error(chapter.source, line, f"cross-reference '@{key}': no {what} with id '{name}' or '{key}'", code="xref-unknown")
                 continue
             if not label:
@@ -116,7 +123,7 @@ def resolve(book: Book, found: list[tuple[int, dict[str, Any]]], report: Reporte
             span["c"][0][2] = [["data-target", target], ["data-kind", kind], ["data-label", label]]
 
 
-def _target(kind: str, name: str, figures: dict[str, Any], tables: dict[str, TableInfo],
+def _target(kind: str, name: str, figures: dict[str, Any], tables: dict[str, TableInfo], equations: dict[str, NumberedEquation],
             headings: dict[str, tuple[Chapter, Any]], chapters: dict[str, Chapter], book: Book,
             words: dict[str, str]) -> tuple[str | None, str]:
     for ident in (f"{kind}:{name}", name):
@@ -126,6 +133,8 @@ def _target(kind: str, name: str, figures: dict[str, Any], tables: dict[str, Tab
         if kind == "tbl" and ident in tables:
             label = tables[ident].label
             return ident, f"{words['table']} {label}" if label else ""
+        if kind == "eq" and ident in equations:
+            return ident, f"{words['equation']} ({equations[ident].label})"
         if kind in ("sec", "ch") and ident in chapters:
             chapter = chapters[ident]
             return ident, f"{words['chapter']} {chapter.number}" if chapter.number is not None else chapter.title_text
@@ -133,17 +142,19 @@ def _target(kind: str, name: str, figures: dict[str, Any], tables: dict[str, Tab
             opening, closing = quotes_for(book.config.lang)[:2]
             return ident, f"{opening}{headings[ident][1].text}{closing}"
         if kind == "page" and ident in book.id_chapter:
-            return ident, _describe(ident, figures, tables, headings, chapters, words)
+            return ident, _describe(ident, figures, tables, equations, headings, chapters, words)
     return None, ""
 
 
-def _describe(ident: str, figures: dict[str, Any], tables: dict[str, TableInfo], headings: dict[str, tuple[Chapter, Any]],
-              chapters: dict[str, Chapter], words: dict[str, str]) -> str:
+def _describe(ident: str, figures: dict[str, Any], tables: dict[str, TableInfo], equations: dict[str, NumberedEquation],
+              headings: dict[str, tuple[Chapter, Any]], chapters: dict[str, Chapter], words: dict[str, str]) -> str:
     """What a page reference's link says where there are no pages (the EPUB without a PDF)."""
     if ident in figures and figures[ident].label:
         return f"{words['figure']} {figures[ident].label}"
     if ident in tables and tables[ident].label:
         return f"{words['table']} {tables[ident].label}"
+    if ident in equations:
+        return f"{words['equation']} ({equations[ident].label})"
     if ident in headings:
         return headings[ident][1].text
     if ident in chapters:
