@@ -5,9 +5,10 @@ In: the code, the block's classes (`python`, `numberLines`, ...) and key-values
 language Pygments knows is highlighted: each token becomes a span of one of a few
 classes (`hl-kw` keywords, `hl-co` comments, `hl-st` strings, ...), which the theme sets
 apart by weight and slant rather than colour, so it prints in greyscale and stays
-legible in an e-reader's night mode. A highlighted or numbered block has one
-`<span class="line">` per line (numbers come from a CSS counter, so they are neither read
-aloud nor copied); a line too long for the measure wraps under itself, indented.
+legible in an e-reader's night mode. Every block has one `<span class="line">` per line
+(numbers come from a CSS counter, so they are neither read aloud nor copied); a line too
+long for the measure wraps under itself, indented, with an arrow (↪) in the margin of each
+continued row (styles/base.css).
 """
 
 from __future__ import annotations
@@ -69,8 +70,6 @@ def code_block(code: str, ident: str, classes: list[str], keyvals: list[list[str
     if numbered and start.lstrip("-").isdigit() and int(start) != 1:
         attributes += f' style="counter-reset: line {int(start) - 1}"'
     code_class = f' class="language-{escape(language)}"' if language else ""
-    if lexer is None and not numbered:
-        return f"<pre{attributes}><code{code_class}>{escape(code, quote=False)}</code></pre>\n"
     lines = _lines(code, lexer) if lexer is not None else [escape(line, quote=False) for line in code.split("\n")]
     body = "".join(f'<span class="line">{line or "&#8203;"}</span>' for line in lines)
     return f"<pre{attributes}><code{code_class}>{body}</code></pre>\n"

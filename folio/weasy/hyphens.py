@@ -30,8 +30,10 @@ def _ends_with_hyphen(line: Any) -> bool:
     stack = [line]
     while stack:
         box = stack.pop()
+        if getattr(box, "is_absolutely_positioned", lambda: False)():
+            continue  # placed apart from the line (a code line's continuation marks), and not laid out yet
         if isinstance(box, TextBox):
-            if box.text.strip():
+            if box.text.strip() and hasattr(box, "position_x"):
                 last = box if last is None or (box.position_x, box.position_y) >= (last.position_x, last.position_y) else last
         else:
             stack.extend(getattr(box, "children", ()))
