@@ -10,6 +10,7 @@ from PIL import Image
 from folio import load_book
 from folio.config import load_config
 from folio.errors import FolioError, Reporter
+from folio.source.pandoc_ast import iter_inlines, stringify
 from folio.source.read import AstCache, read_chapters
 
 
@@ -94,7 +95,6 @@ def test_links_resolve_across_chapters_and_missing_ids_are_errors(make_book):
 
 def _links(book) -> dict[str, str]:
     """Each link's text -> its target, across the book."""
-    from folio.source.pandoc_ast import iter_inlines, stringify
 
     found = {}
     for chapter in book.chapters:
@@ -419,3 +419,30 @@ def test_a_chapter_s_metadata_block_is_merged_into_the_book_s(make_book):
     assert (config.bibliography_title, config.nocite, [p.name for p in config.bibliography]) == ("Works Cited", ("a",), ["refs.bib"])
     assert [(c.title_text, c.byline) for c in book.chapters[:2]] == [("The First", ""), ("The Second", "Guest Writer")]
     assert book.chapters[-1].title_text == "Works Cited"
+
+
+def test_example_lists_number_through_the_book_as_pandoc_reads_all_files(make_book):
+    """(@) items count on from chapter to chapter and (@label) is known in every chapter,
+    exactly as pandoc numbers them given the files together; line numbers are unchanged."""
+    import json
+    import subprocess
+
+    from folio.source.pandoc_run import pandoc_binary
+
+    one = "# A\n\n(@) one\n(@good) two\n\nAs (@good) shows.\n\n```\n(@) not an item\n```\n"
+    two = "# B\n\n(@) three\n(@) four\n\nSee (@good) and @good, and (@bad).\n\n(@bad) five\n\nA [^n] note.\n\n[^n]: In a note, @bad.\n"
+    root = make_book({"01.md": one, "02.md": two})
+    report = Reporter()
+    book = load_book(root, report=report)
+
+    def shape(blocks: list) -> list:
+        return [(b["c"][0][0], [stringify(item).strip() for item in b["c"][1]]) if b["t"] == "OrderedList" else stringify([b]).strip()
+                for b in blocks if b["t"] in ("OrderedList", "Para")]
+
+    ours = shape(book.chapters[0].blocks) + shape(book.chapters[1].blocks)
+    theirs = json.loads(subprocess.run([pandoc_binary(), "-t", "json", "chapters/01.md", "chapters/02.md"], cwd=root,
+                                       capture_output=True, check=True).stdout)
+    assert ours == shape(theirs["blocks"]) == [(1, ["one", "two"]), "As (2) shows.", (3, ["three", "four"]),
+                                              "See (2) and 2, and (5).", (5, ["five"]), "A  note."]
+    assert stringify(book.chapters[1].notes[0].blocks).strip() == "In a note, 5."
+    assert not report.items

@@ -27,7 +27,7 @@ _DEFINITION_RE = re.compile(r"^ {0,3}\[((?:[^\]\\\n]|\\.){1,999})\]:[ \t]*(?:\n[
 _ATX_RE = re.compile(r"^ {0,3}#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
 _UNDERLINE_RE = re.compile(r"\n {0,3}(?:=+|-+)[ \t]*$", re.M)  # a setext heading's line: the text is the line above
 _ATTRIBUTES_RE = re.compile(r"[ \t]*\{[^{}]*\}$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[`~]*[ \t]*$", re.M | re.S)
+FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})[^\n]*\n.*?^ {0,3}\1[`~]*[ \t]*$", re.M | re.S)
 _BRACKET_RE = re.compile(r"\[((?:[^\[\]\\\n]|\\.|\n(?![ \t]*\n)){1,999})\]")  # a label may wrap, not span a blank line
 _MARKUP_RE = re.compile(r"[*_`\\]")
 
@@ -54,7 +54,7 @@ def appendices(texts: list[str]) -> list[str]:
     used: list[dict[str, str]] = []  # per chapter: key -> the label as first written
     headings: set[str] = set()
     for text in texts:
-        prose = _FENCE_RE.sub("", text) if "```" in text or "~~~" in text else text
+        prose = FENCE_RE.sub("", text) if "```" in text or "~~~" in text else text
         own: dict[str, str] = {}
         for match in _DEFINITION_RE.finditer(prose):
             if not match[1].startswith("^"):  # [^note]: is a footnote

@@ -26,6 +26,7 @@ from folio.model import Chapter
 from folio.paths import write_bytes_atomic
 from folio.sealed import seal, unseal
 from folio.source.booklinks import appendices
+from folio.source.examples import unlabelled
 from folio.source.pandoc_ast import MAX_NESTING, TooDeep, first_word, share_spaces
 from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 
@@ -174,10 +175,11 @@ def read_chapter(index: int, entry: ChapterEntry, cache: AstCache, text: str | N
     definitions it takes from other chapters, booklinks.py) or take from the cache, wrap."""
     if text is None:
         text = decode_source(entry.path.read_bytes(), entry.file)
-    key = cache.key(text + appendix)
+    source = unlabelled(text) + appendix  # examples.py: example labels are resolved across the book
+    key = cache.key(source)
     cached = cache.get(key)
     if cached is None:
-        ast, diagnostics = parse_markdown(text + appendix, entry.file)
+        ast, diagnostics = parse_markdown(source, entry.file)
         diagnostics = [Diagnostic(entry.file, d.line, d.message, d.severity, d.code, d.column) for d in diagnostics]
         cache.put(key, ast, diagnostics)
     else:

@@ -21,7 +21,7 @@ from folio.config import Config
 from folio.errors import Reporter
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
-from folio.source import cite, equations, images, xref
+from folio.source import cite, equations, examples, images, xref
 from folio.source.frontmatter import merge_front_matter
 from folio.source.links import check_links, link_places
 from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
@@ -39,6 +39,7 @@ _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
     """Assemble the Book from read chapters; report every problem found."""
+    examples.resolve([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     chapters = _one_chapter_per_heading(chapters, report)
     config = merge_front_matter(config, chapters, report)
     references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
