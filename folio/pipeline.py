@@ -99,7 +99,7 @@ def load_book(root: Path | str, cache: Path | None = None, report: Reporter | No
     loading.join()
     from folio.source.transform import build_book
 
-    book = build_book(config, chapters, report)
+    book = build_book(config, chapters, report, cache.parent / "math.json" if cache else None)
     report.raise_if_errors()
     return book
 

@@ -2,7 +2,8 @@
 
 In: the (kind, TeX) of each Math node of the book (kind: InlineMath or DisplayMath), with
 the chapter and line each first stands at. Out: an `Equation` per expression, or an error
-at its line for one that cannot be typeset. Before that, `label_equations` finds display
+at its line for one that cannot be typeset; drawings are kept in a cache file between builds
+(about 11 ms an expression to draw). Before that, `label_equations` finds display
 math given an id as pandoc-crossref writes it (`$$ E = mc^2 $$ {#eq:energy}`) and wraps it
 in a Span of class folio-equation with that id, which xref.py numbers and `@eq:energy`
 refers to.
@@ -16,16 +17,21 @@ places on the baseline of the text for inline math and centred for display math.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
 import re
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from folio.errors import Reporter
 from folio.model import EQUATION_CLASS, Chapter, Equation, NumberedEquation
-from folio.source.pandoc_run import PandocLimit, run_pandoc
+from folio.paths import write_bytes_atomic
+from folio.sealed import seal, unseal
+from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 
 SIZE = 20.0  # ziamath's font size: the SVG's units are 1/SIZE em
 _PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.S)
@@ -42,11 +48,47 @@ class Found:
     chapter: Chapter
 
 
-def typeset(found: list[Found], report: Reporter) -> dict[tuple[str, str], Equation]:
-    """MathML and SVG for each distinct expression; an error at its line for each that fails."""
+def typeset(found: list[Found], report: Reporter, cache: Path | None = None) -> dict[tuple[str, str], Equation]:
+    """MathML and SVG for each distinct expression; an error at its line for each that fails.
+    With `cache` (a file), expressions typeset by an earlier build are taken from it, and it is
+    rewritten with this build's expressions only."""
     unique = list({(f.kind, f.tex): f for f in reversed(found)}.values())[::-1]  # the first place of each
-    if not unique:
+    stored = _load(cache)
+    keys = {(f.kind, f.tex): _key(f.kind, f.tex) for f in unique}
+    equations = {place: Equation(*stored[key]) for place, key in keys.items() if key in stored}
+    missing = [f for f in unique if (f.kind, f.tex) not in equations]
+    if missing:
+        equations |= _typeset(missing, report)
+    if cache is not None and (missing or len(stored) != len(equations)):
+        entries = {keys[place]: [e.mathml, e.svg, e.width, e.height, e.depth] for place, e in equations.items()}
+        try:
+            write_bytes_atomic(cache, seal(json.dumps(entries, sort_keys=True).encode("utf-8")))
+        except OSError:
+            pass  # a cache that cannot be written costs only time
+    return equations
+
+
+def _key(kind: str, tex: str) -> str:
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for part in (pandoc_version(), version("ziamath"), str(SIZE), kind, tex):
+        digest.update(part.encode("utf-8") + b"\x00")
+    return digest.hexdigest()
+
+
+def _load(cache: Path | None) -> dict[str, list[Any]]:
+    if cache is None:
         return {}
+    try:
+        opened = unseal(cache.read_bytes())  # a cache the book shipped, or one cut short, is not ours
+        entries = json.loads(opened) if opened is not None else {}
+        return {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 5}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _typeset(unique: list[Found], report: Reporter) -> dict[tuple[str, str], Equation]:
     document = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
                 "blocks": [{"t": "Para", "c": [{"t": "Math", "c": [{"t": f.kind}, f.tex]}]} for f in unique]}
     try:
@@ -69,7 +111,9 @@ def typeset(found: list[Found], report: Reporter) -> dict[tuple[str, str], Equat
 
 
 def _drawn(mathml: str, tex: str) -> Equation:
-    import ziamath
+    with warnings.catch_warnings():  # ziamath 0.13 loads its font with pkg_resources, which warns of its own deprecation
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath
 
     quiet = logging.root.manager.disable  # ziamath logs to the root logger, for every element it skips
 

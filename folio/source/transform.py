@@ -37,8 +37,9 @@ _RAW_ID_RE = re.compile(r"""<[A-Za-z][^>]*?\sid\s*=\s*(["']?)([^"'\s>]+)\1""")
 _SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
-def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter) -> Book:
-    """Assemble the Book from read chapters; report every problem found."""
+def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter, math_cache: Path | None = None) -> Book:
+    """Assemble the Book from read chapters; report every problem found. `math_cache`: the file
+    where typeset math is kept between builds."""
     examples.resolve([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     chapters = _one_chapter_per_heading(chapters, report)
     config = merge_front_matter(config, chapters, report)
@@ -78,7 +79,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     for chapter, found in zip(book.chapters, surveys):
         check_links(chapter, found["Link"], book, places, report)
     book.equations = equations.typeset([f for c, found in zip(book.chapters, surveys) for f in equations.math_nodes(c, found["Math"])],
-                                       report)
+                                       report, math_cache)
     from folio.language import labels
 
     xref.number(book)
