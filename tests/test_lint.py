@@ -98,3 +98,16 @@ def test_stats_of_the_corpus_agree_with_its_manifest():
         assert total["notes"] == manifest[name]["footnotes"]
         assert abs(total["words"] - manifest[name]["words"]) / manifest[name]["words"] < 0.002
         assert total["words_notes"] == manifest[name]["words_notes"]
+
+
+def test_spaces_in_math_code_and_aligned_tables_are_not_double_spaces(make_book):
+    """Only prose is checked: TeX and code keep their spaces, and simple and multiline tables
+    align their columns with them; an escaped straight quote is found at its own line."""
+    chapter = ("# One\n\nMath $a  \\cdot  b$ and $$x  =  y$$ and `a  b`.\n\n"
+               "  Right     Left\n  -------   ------\n  12        a\n\n"
+               "-----------------\n  First   Second\n  ------  -------\n  a       b\n\n  c       d\n-----------------\n\n"
+               "Prose  here.\n\nSaid \"this,\\\" then.\n")
+    root = make_book({"01.md": chapter})
+    data = json.loads(check(str(root), "--format", "json").stdout)
+    assert sorted((f["code"], f["line"]) for f in data["findings"]) == [
+        ("typography-double-space", 17), ("typography-straight-quote", 19)]

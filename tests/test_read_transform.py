@@ -465,3 +465,26 @@ def test_typeset_math_is_kept_between_builds_and_a_foreign_cache_is_ignored(tmp_
     monkeypatch.undo()
     cache.write_text('{"' + equations._key("InlineMath", "x^2") + '": ["<math>forged</math>", "<svg/>", 1, 1, 0]}', encoding="utf-8")
     assert equations.typeset(found[:1], Reporter(), cache)[("InlineMath", "x^2")].mathml == first[("InlineMath", "x^2")].mathml
+
+
+@pytest.mark.parametrize("tex, read", [
+    (r"x = {1 \over z}", r"x = {\frac{1}{z}}"),
+    (r"1 \over z", r"\frac{1}{z}"),
+    (r"{ {u \over z} \over {1 \over z}}", r"{\frac{{\frac{u}{z}}}{{\frac{1}{z}}}}"),
+    (r"\left( n \choose k \right)", r"\left(\binom{n}{k}\right)"),
+    (r"\overline{x} \over 2", r"\frac{\overline{x}}{2}"),
+    (r"a_{1 \over z} + x \overrightarrow{y}", r"a_{\frac{1}{z}} + x \overrightarrow{y}"),
+    (r"\begin{pmatrix} x \over w \\[6pt] y & c_w \over v_w \end{pmatrix}",
+     r"\begin{pmatrix}\frac{x}{w}\\[6pt] y &\frac{c_w}{v_w}\end{pmatrix}"),
+    (r"\frac{a}{b}", r"\frac{a}{b}"),
+])
+def test_plain_tex_infix_fractions_are_read_as_mathjax_reads_them(tex, read):
+    """\\over, \\choose and \\atop split their group (braces, \\left...\\right, an alignment cell)."""
+    from folio.source.equations import infix_fractions
+
+    assert infix_fractions(tex) == read
+
+
+def test_math_pandoc_cannot_read_is_an_error_with_pandoc_s_reason(make_book):
+    root = make_book({"01.md": "# One\n\nFine $x = {1 \\over z}$ but $\\genfrac{}{}{0pt}{}{a}{b}$.\n"})
+    assert errors_of(root) == ["chapters/01.md:3: TeX math that cannot be typeset: $\\genfrac{}{}{0pt}{}{a}{b}$ (unexpected \"{\")"]

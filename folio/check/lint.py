@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from folio.errors import Diagnostic, FolioError, Reporter
 from folio.model import Book, Chapter
@@ -27,6 +27,9 @@ WORDS_PER_MINUTE = 250
 _DOUBLE_SPACE = re.compile(r"(?<=\S)  +(?=\S)")
 _FENCE = re.compile(r"^(```|~~~)")
 _MARKER = re.compile(r"[-*+:>]|#+|\d+[.)]|[a-zA-Z][.)]|[ivxlcdm]+[.)]|\(\w+\)")
+_NOT_PROSE = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$[^$\s][^$]*?\$|`+[^`]*`+")  # math and code spans: their spaces are not the text's
+_COLUMNS = re.compile(r"^\s*-{2,}(\s+-{2,})+\s*$")  # a simple or multiline table's dashed line under its header
+_RULE = re.compile(r"^\s*-{3,}\s*$")  # a line of dashes: a multiline table's first and last line (or a rule)
 
 
 def line_of_words(chapter: Chapter, words: list[str]) -> int | None:
@@ -82,7 +85,8 @@ def _lint_chapter(chapter: Chapter, report: Reporter) -> None:
         if kind == "Image" and id(node) not in figure_images and not stringify(node["c"][1]).strip():
             report.warn("image-no-alt", chapter.source, chapter.line_of(node["c"][2][0] or "!["), "image without alt text")
         elif kind == "Str" and ('"' in node["c"] or "'" in node["c"]) and id(node) not in inside_images:
-            report.warn("typography-straight-quote", chapter.source, chapter.line_of(node["c"]), f"straight quote in '{node['c']}'")
+            line = chapter.line_of(node["c"], None) or chapter.line_of(node["c"].replace('"', '\\"').replace("'", "\\'"))
+            report.warn("typography-straight-quote", chapter.source, line, f"straight quote in '{node['c']}'")
         elif kind == "Para":
             words = len(stringify(node["c"]).split())
             if words > LONG_PARAGRAPH_WORDS:
@@ -93,16 +97,39 @@ def _lint_chapter(chapter: Chapter, report: Reporter) -> None:
         if words > LONG_NOTE_WORDS:
             report.warn("note-long", chapter.source, line_of_words(chapter, stringify(note.blocks).split()),
                         f"note {note.number} has {words} words: too long for an e-reader's popup")
-    in_code = False
-    for number, line in enumerate(chapter.text.splitlines(), 1):
-        if _FENCE.match(line.lstrip()):
-            in_code = not in_code
-        if in_code or line.startswith(("    ", "\t", "|")):
-            continue
+    for number, line in _prose_lines(chapter.text):
+        line = _NOT_PROSE.sub(lambda m: "x" * len(m[0]), line)
         for match in _DOUBLE_SPACE.finditer(line.rstrip()):
             if _MARKER.fullmatch(line[: match.start()].strip()):
                 continue  # after a list, definition, quote or heading marker
             report.warn("typography-double-space", chapter.source, number, "two or more spaces between words", column=match.start() + 1)
+
+
+def _prose_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(number, line) of the lines that are prose: not code (fenced or indented), not a pipe,
+    grid, simple or multiline table, whose columns are aligned with runs of spaces."""
+    lines = text.splitlines()
+    in_code = in_table = in_multiline = False
+    for number, line in enumerate(lines, 1):
+        if _FENCE.match(line.lstrip()):
+            in_code = not in_code
+        before = lines[number - 2] if number > 1 else ""
+        after = lines[number] if number < len(lines) else ""
+        if _RULE.match(line) and not before.strip() and after.strip():  # a dashed line opening a block: a multiline table
+            in_multiline = True
+        elif _RULE.match(line) and in_multiline and not after.strip():
+            in_multiline = False
+            continue
+        if not line.strip():
+            in_table = False
+        elif not in_table and _COLUMNS.match(line):
+            in_table = True
+        if in_code or in_table or in_multiline or line.startswith(("    ", "\t", "|", "+")):
+            continue
+        block_end = next((n for n in range(number, len(lines)) if not lines[n].strip()), len(lines))
+        if any(_COLUMNS.match(following) for following in lines[number:block_end]):
+            continue  # a simple table's header row, above its dashed line
+        yield number, line
 
 
 @dataclass

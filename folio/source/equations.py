@@ -38,6 +38,9 @@ _PARAGRAPH_RE = re.compile(r"<p>(.*?)</p>", re.S)
 _SEMANTICS_RE = re.compile(r"</?semantics>|<annotation\b[^>]*>.*?</annotation>", re.S)
 _VIEWBOX_RE = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 TIMEOUT = 120  # seconds for the whole book's math
+_REASON_RE = re.compile(r"Could not convert TeX math .*?\n *\^\n(.*?)(?=\n\S|\Z)", re.S)  # pandoc's warning: the caret, then why
+_INFIX = {"over": "\\frac{{{}}}{{{}}}", "choose": "\\binom{{{}}}{{{}}}", "atop": "\\begin{{matrix}}{}\\\\{}\\end{{matrix}}"}
+_CONTROL_RE = re.compile(r"\\([A-Za-z]+|.)")
 _LABEL_RE = re.compile(r"\{#(eq:[^\s{}]+)\}")
 
 
@@ -90,18 +93,20 @@ def _load(cache: Path | None) -> dict[str, list[Any]]:
 
 def _typeset(unique: list[Found], report: Reporter) -> dict[tuple[str, str], Equation]:
     document = {"pandoc-api-version": [1, 23, 1, 1], "meta": {},
-                "blocks": [{"t": "Para", "c": [{"t": "Math", "c": [{"t": f.kind}, f.tex]}]} for f in unique]}
+                "blocks": [{"t": "Para", "c": [{"t": "Math", "c": [{"t": f.kind}, infix_fractions(f.tex)]}]} for f in unique]}
     try:
         proc = run_pandoc(["-f", "json", "-t", "html5", "--mathml", "--wrap=none"], json.dumps(document).encode("utf-8"), TIMEOUT)
     except PandocLimit as exc:
         report.error(unique[0].chapter.source, None, f"typesetting the book's math: {exc}")
         return {}
     paragraphs = _PARAGRAPH_RE.findall(proc.stdout.decode("utf-8"))
+    reasons = iter(_REASON_RE.findall(proc.stderr.decode("utf-8", "replace")))  # one per expression texmath could not read
     equations: dict[tuple[str, str], Equation] = {}
     for item, markup in zip(unique, paragraphs):
         where = (item.chapter.source, item.chapter.line_of(item.tex[:40]))
         if not markup.startswith("<math"):
-            report.error(*where, f"TeX math that cannot be typeset: ${item.tex[:80]}$ (pandoc reads it as plain text)")
+            reason = " ".join(next(reasons, "").split("expecting")[0].split()) or "pandoc reads it as plain text"
+            report.error(*where, f"TeX math that cannot be typeset: ${item.tex[:80]}$ ({reason})")
             continue
         try:
             equations[item.kind, item.tex] = _drawn(markup, item.tex)
@@ -167,3 +172,80 @@ def _label_in(inlines: list[dict[str, Any]], chapter: Chapter) -> None:
                 inlines[position:after + 1] = [span, *([{"t": "Str", "c": rest}] if rest else [])]
                 chapter.equations.append(NumberedEquation(label[1], span))
         position += 1
+
+
+def infix_fractions(tex: str) -> str:
+    """Plain TeX's infix fractions, which MathJax and KaTeX read and pandoc's texmath does not
+    (`{a \\over b}`, `n \\choose k`, `a \\atop b`), as the commands it reads (`\\frac{a}{b}`,
+    `\\binom`, a one-column matrix): each splits the group it stands in (braces, `\\left` ...
+    `\\right`, or the whole expression) into what comes before and after it."""
+    if not any(f"\\{word}" in tex for word in _INFIX):
+        return tex
+    out, _ = _group(tex, 0, "")
+    return out
+
+
+def _group(tex: str, position: int, closing: str) -> tuple[str, int]:
+    """The converted text from `position` to the end of its group (`closing`: "}", "right" for
+    `\\left`, "end" for `\\begin{...}`), and the position of what closed it. An alignment's
+    `&` and `\\\\` end the reach of an infix fraction as a group does (each cell has its own)."""
+    pieces: list[str] = []
+    start, split = 0, None  # where the current cell begins in pieces; its infix command
+
+    def close_cell() -> None:
+        nonlocal split
+        if split is not None:
+            index, word = split
+            before, after = "".join(pieces[start:index]).strip(), "".join(pieces[index:]).strip()
+            pieces[start:] = [_INFIX[word].format(before, after)]
+            split = None
+
+    while position < len(tex):
+        char = tex[position]
+        if char == "}" and closing == "}":
+            break
+        if char == "{":
+            inner, position = _group(tex, position + 1, "}")
+            pieces.append("{" + inner + "}")
+            position += 1
+            continue
+        control = _CONTROL_RE.match(tex, position) if char == "\\" else None
+        if control is None:
+            if char == "&":
+                close_cell()
+                pieces.append(char)
+                start = len(pieces)
+            else:
+                pieces.append(char)
+            position += 1
+            continue
+        word = control[1]
+        if word == closing and closing in ("right", "end"):
+            break
+        position = control.end()
+        if word == "\\":  # a new row, with its spacing (\\[6pt]) if given
+            close_cell()
+            spacing = tex[position:tex.find("]", position) + 1] if tex[position:position + 1] == "[" and "]" in tex[position:] else ""
+            pieces.append(control[0] + spacing)
+            position += len(spacing)
+            start = len(pieces)
+        elif word in ("left", "begin"):  # a group of its own: \left( ... \right), \begin{env} ... \end{env}
+            opening = _CONTROL_RE.match(tex, position) if tex[position:position + 1] == "\\" else None
+            head = opening[0] if opening else tex[position:position + 1]
+            if word == "begin" and head == "{":
+                head = tex[position:tex.find("}", position) + 1 or len(tex)]
+            inner, position = _group(tex, position + len(head), "right" if word == "left" else "end")
+            shut = _CONTROL_RE.match(tex, position)
+            end = shut.end() if shut else position
+            tail_control = _CONTROL_RE.match(tex, end) if tex[end:end + 1] == "\\" else None
+            tail = tail_control[0] if tail_control else tex[end:end + 1]
+            if word == "begin" and tail == "{":
+                tail = tex[end:tex.find("}", end) + 1 or len(tex)]
+            pieces.append(f"\\{word}{head}{inner}\\{'right' if word == 'left' else 'end'}{tail}")
+            position = end + len(tail)
+        elif word in _INFIX and split is None:
+            split = (len(pieces), word)
+        else:
+            pieces.append(control[0])
+    close_cell()
+    return "".join(pieces), position
