@@ -11,7 +11,7 @@ from conftest import built
 from pdfprobe import PdfProbe
 
 from folio.model import PageStart
-from folio.render.pagemarks import insert_markers, markers_by_part
+from folio.render.pagemarks import count_between, insert_markers, markers_by_part
 
 
 def squash(text: str) -> str:
@@ -112,6 +112,20 @@ def test_a_marker_due_inside_a_word_or_code_goes_before_it():
     assert marked == ('<body><header>T</header><p>it is <span epub:type="pagebreak" role="doc-pagebreak" id="page-7" aria-label="7">'
                       '</span>modified and <span epub:type="pagebreak" role="doc-pagebreak" id="page-8" aria-label="8"></span>'
                       '<code>git log</code> here</p></body>')
+
+
+def test_math_is_not_counted_and_a_listing_is_marked_between_its_lines():
+    """Print shows math as a drawing: its MathML (and TeX annotation) has no letters on the page,
+    so none are counted, and no marker goes inside it. A page that starts inside a code block
+    is marked before the listing's line it starts with, not before the whole listing."""
+    mark = '<span epub:type="pagebreak" role="doc-pagebreak" id="page-{}" aria-label="{}"></span>'.format
+    math = '<math display="inline"><mi>x</mi><annotation encoding="application/x-tex">x^2</annotation></math>'
+    document = (f'<body><header>T</header><p>ab {math} cd</p><pre><code><span class="line">one two</span>'
+                '<span class="line">three four</span></code></pre></body>')
+    marked = insert_markers(document, [(2, "7"), (10, "8")], "</header>")
+    assert marked == (f'<body><header>T</header><p>ab {math} {mark(7, 7)}cd</p><pre><code><span class="line">one two</span>'
+                      f'{mark(8, 8)}<span class="line">three four</span></code></pre></body>')
+    assert count_between(document, "</header>", "</body>") == 19
 
 
 def test_pages_without_text_take_the_next_pages_place():

@@ -23,7 +23,7 @@ from typing import Iterable
 
 from folio.model import PageStart
 
-_MASK = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);")  # a tag or an entity
+_MASK = re.compile(r"<math\b.*?</math>|<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);", re.S)  # MathML, a tag or an entity
 _ALNUM = re.compile(r"[^\W_]")  # a letter or a digit: what str.isalnum() is true for
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
 # n letters or digits, in text whose tags and entities are blanked (_counted) or in the XHTML itself
@@ -63,7 +63,8 @@ def marker(label: str) -> str:
 
 def _counted(document: str, begin: int, end: int) -> str:
     """document[begin:end] as the counting sees it, the same length: tags and entities that
-    are not a letter or digit blanked, an entity that is one put in its first place."""
+    are not a letter or digit blanked, an entity that is one put in its first place, and
+    MathML blanked whole (print shows math as a drawing, whose letters the PDF does not have)."""
     def blank(match: re.Match[str]) -> str:
         piece = match[0]
         if piece[0] == "&":
@@ -89,8 +90,9 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
     if end < 0:  # pages after the last counted text go before the chapter's end, never after </html>
         end = max(document.rfind("</section>"), document.rfind("</body>") if "</section>" not in document[begin:] else -1)
         end = len(document) if end < begin else end
-    if any(len(c := html.unescape(e)) == 1 and c.isalnum() for e in set(_ENTITY.findall(document, begin, end))):
-        text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # rare: raw HTML with &eacute;
+    if (document.find("<math", begin, end) >= 0
+            or any(len(c := html.unescape(e)) == 1 and c.isalnum() for e in set(_ENTITY.findall(document, begin, end)))):
+        text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # rare: math, raw HTML with &eacute;
     else:
         text, skips, gap, base = document, _TAGGED_SKIPS, _GAP, begin  # count in the document itself
     stop = end - begin + base
@@ -113,19 +115,23 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
 
 
 _IN_WORD = "'\u2019-\u00ad"  # apostrophes, hyphens and soft hyphens inside a word
+_CODE_LINE = '<span class="line">'  # a line of a code block (render/code.py)
 
 
 def _word_start(document: str, at: int, floor: int) -> int:
-    """Where a marker due at `at` goes so that it splits no word and stands in no <code>: back
+    """Where a marker due at `at` goes so that it splits no word and stands in no <code> (nor
+    MathML, which cannot hold one), but between the lines of a listing: back
     to the start of the word it falls in (a page that begins inside a word hyphenated across
     the break is marked before that word), and before a <code> element it falls inside. Never
     before `floor` (the previous marker)."""
     position = at
     while position > floor and (document[position - 1].isalnum() or document[position - 1] in _IN_WORD):
         position -= 1
-    opened = document.rfind("<code", floor, position)
-    if opened >= 0 and document.rfind("</code>", opened, position) < 0:
-        position = opened
+    for tag in ("code", "math"):
+        opened = document.rfind(f"<{tag}", floor, position)
+        if opened >= 0 and document.rfind(f"</{tag}>", opened, position) < 0:
+            line = document.rfind(_CODE_LINE, opened, position) if tag == "code" else -1
+            position = line if line >= 0 else opened  # in a listing, before the line the page starts with
     return position
 
 
