@@ -488,3 +488,19 @@ def test_plain_tex_infix_fractions_are_read_as_mathjax_reads_them(tex, read):
 def test_math_pandoc_cannot_read_is_an_error_with_pandoc_s_reason(make_book):
     root = make_book({"01.md": "# One\n\nFine $x = {1 \\over z}$ but $\\genfrac{}{}{0pt}{}{a}{b}$.\n"})
     assert errors_of(root) == ["chapters/01.md:3: TeX math that cannot be typeset: $\\genfrac{}{}{0pt}{}{a}{b}$ (unexpected \"{\")"]
+
+
+def test_a_file_of_metadata_only_is_the_book_s_metadata_not_a_chapter(make_book):
+    """pandoc users list metadata.yml before the chapters: listed as a chapter in book.yaml, it
+    gives the book its settings (an author as a map with a name), and is no chapter."""
+    yaml = ("title: Essay\nlang: en-US\nchapters:\n  - metadata.yml\n  - chapters/one.md\n")
+    root = make_book({"one.md": "Text without a heading.\n"}, yaml,
+                     extra={"metadata.yml": "---\ntitle: Another Title\nauthor:\n- name: Henry Jones\n  affiliation: Marshall College\n"
+                                            "date: 1936\n---\n"})
+    report = Reporter()
+    book = load_book(root, report=report)
+    assert [c.title_text for c in book.chapters] == ["One"]
+    assert (book.config.author, book.config.date) == (("Henry Jones",), "1936")
+    assert [d.format() for d in report.items if d.code == "chapter-metadata"] == [
+        "metadata.yml:2: warning: title 'Another Title' here differs from book.yaml's 'Essay' (line 1): book.yaml's is used "
+        "[chapter-metadata]"]

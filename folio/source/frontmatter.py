@@ -5,7 +5,9 @@ YAML metadata block or `%` title block. Out: the Config with that metadata merge
 a warning at the line of every value that is not used.
 
 A chapter's `title`, `subtitle` and `author` are its own (its heading and byline); an
-`author` also becomes the book's when book.yaml names none. Every other metadata key that
+`author` (a name, or a map with a `name`) also becomes the book's when book.yaml names none.
+A file that holds only metadata (pandoc's `metadata.yml`, listed as a chapter) is the book's
+metadata, title included, and no chapter (transform.py leaves it out). Every other metadata key that
 book.yaml has (lang, date, publisher, rights, bibliography, csl, nocite, ...; pandoc's
 `reference-section-title` as bibliography-title) is merged into the book: book.yaml wins,
 and a chapter that says otherwise gets a warning; between chapters the later value wins,
@@ -70,6 +72,7 @@ def merge_front_matter(config: Config, chapters: list[tuple[Chapter, dict[str, A
     authors: list[str] = []
     for chapter, ast in chapters:
         meta = ast.get("meta") or {}
+        only_metadata = bool(meta) and not ast.get("blocks")
         ignored: list[str] = []
         for name, value in meta.items():
             key = PANDOC_NAMES.get(name, name)
@@ -78,7 +81,12 @@ def merge_front_matter(config: Config, chapters: list[tuple[Chapter, dict[str, A
                 return chapter.line_of(f"{name}:", None) or chapter.line_of(f"% {stringify(meta[name]['c'])[:20]}", None) or 1
             if key == "author":
                 authors += [a for a in _as_list(_plain(value)) if a and a not in authors]
-            if key in OWN:
+            if key in OWN and not only_metadata:
+                continue
+            if key in ("title", "author") and only_metadata:  # a file of metadata only (pandoc's metadata.yml): the book's
+                if key == "title" and _plain(value) != config.title:
+                    report.warn("chapter-metadata", chapter.source, line(), f"title '{_plain(value)}' here differs from "
+                                f"book.yaml's '{config.title}' (line {config.lines.get('title')}): book.yaml's is used")
                 continue
             if key not in MERGED:
                 if key in OPTIONS:
@@ -113,4 +121,6 @@ def merge_front_matter(config: Config, chapters: list[tuple[Chapter, dict[str, A
 
 
 def _as_list(value: Any) -> list[str]:
-    return [str(v).strip() for v in value] if isinstance(value, list) else [str(value).strip()]
+    """Names: a text, a list of texts, or maps with a name (pandoc templates' `author.name`)."""
+    items = value if isinstance(value, list) else [value]
+    return [str(item.get("name", "") if isinstance(item, dict) else item).strip() for item in items]

@@ -41,8 +41,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     """Assemble the Book from read chapters; report every problem found. `math_cache`: the file
     where typeset math is kept between builds."""
     examples.resolve([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
-    chapters = _one_chapter_per_heading(chapters, report)
     config = merge_front_matter(config, chapters, report)
+    chapters = _one_chapter_per_heading([(c, ast) for c, ast in chapters if ast["blocks"] or not ast.get("meta")], report)
     references = xref.extract([ast for _, ast in chapters], [chapter.text for chapter, _ in chapters])
     bibliography = cite.process(config, chapters, report)
     book = Book(config=config, chapters=[c for c, _ in chapters])
@@ -237,6 +237,8 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
 
 
 def _meta_inlines(value: dict[str, Any]) -> list[dict[str, Any]]:
+    if value["t"] == "MetaMap" and "name" in value["c"]:  # an author as {name, affiliation, email}
+        return _meta_inlines(value["c"]["name"])
     if value["t"] == "MetaInlines":
         return value["c"]
     if value["t"] == "MetaString":
