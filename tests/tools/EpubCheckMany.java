@@ -1,5 +1,5 @@
 // EPUBCheck on many EPUBs in one Java process (each `java -jar epubcheck.jar` pays a second of
-// start-up). Run by tests/test_hostile.py as a single-file program:
+// start-up). Run by tests/conftest.py (epubcheck_many) as a single-file program:
 //   java -cp "epubcheck.jar:lib/*" EpubCheckMany.java a.epub b.epub ...
 // Prints each message as EPUBCheck does, then "RESULT<tab>file<tab>errors<tab>warnings<tab>fatal".
 import com.adobe.epubcheck.api.EpubCheck;
