@@ -142,7 +142,10 @@ def math_nodes(chapter: Chapter, nodes: list[dict[str, Any]]) -> list[Found]:
 
 def label_equations(chapter: Chapter) -> None:
     """Display math followed by `{#eq:id}` in its paragraph: the Math wrapped in a Span with that
-    id (the attribute's text removed), listed in `chapter.equations` in reading order."""
+    id (the attribute's text removed), listed in `chapter.equations` in reading order. Only a
+    chapter whose text has "{#eq:" is walked."""
+    if "{#eq:" not in chapter.text:
+        return
     stack: list[Any] = [chapter.blocks]
     while stack:
         item = stack.pop()
