@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from folio.config import Config
+from folio.language.fonts import FontPlan
 
 Block = dict[str, Any]
 Inline = dict[str, Any]
@@ -166,6 +167,7 @@ class Book:
     id_chapter: dict[str, int] = field(default_factory=dict)  # every id -> chapter index
     styles: list[BookStyle] = field(default_factory=list)  # the book's styles/*.css, checked
     equations: dict[tuple[str, str], Equation] = field(default_factory=dict)  # (InlineMath|DisplayMath, TeX) -> typeset
+    fonts: FontPlan | None = None  # the print edition's fonts for the scripts the book uses (language/fonts.py)
 
     @property
     def root(self) -> Path:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up folio on this machine: system libraries, a virtual environment, the package.
 #   scripts/setup.sh          what building needs (Pango for WeasyPrint, HarfBuzz subsetting)
-#   scripts/setup.sh --test   also what the tests need (Java for EPUBCheck, the test extras)
+#   scripts/setup.sh --fonts  also the Noto fonts for every script a book may use (CJK, Arabic, Hebrew, Devanagari, ...)
+#   scripts/setup.sh --test   also what the tests need (the fonts, Java for EPUBCheck, the test extras)
 # Installs missing Debian packages when run as root; otherwise says which to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,11 @@ missing=()
 has_lib() { "$python" -c "import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library('$1') else 1)"; }
 has_lib pango-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
 has_lib harfbuzz-subset || missing+=(libharfbuzz-subset0)
+command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)  # folio asks fontconfig which fonts draw a book's scripts
+if [ "$mode" = "--test" ] || [ "$mode" = "--fonts" ]; then  # fonts for other scripts than Latin, Greek, Cyrillic
+  fc-list : family 2>/dev/null | grep -q "Noto Serif CJK" || missing+=(fonts-noto-cjk)
+  fc-list : family 2>/dev/null | grep -q "Noto Naskh Arabic" || missing+=(fonts-noto-core)
+fi
 if [ "$mode" = "--test" ]; then
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -56,6 +56,8 @@ SCHEMA: tuple[Option, ...] = (
     Texts("illustrator", "Illustrators."),
     Text("lang", "BCP 47 language tag (en-US, fr, de-CH); drives hyphenation and quotes. Default en.", default="en",
          pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", shape="a BCP 47 tag like en-US"),
+    Choice("dir", "Text direction: auto (the default: right to left for ar, he, fa, ur and the other languages written so), "
+           "ltr or rtl.", ("auto", "ltr", "rtl")),
     Text("identifier", "urn:uuid:..., isbn:978... or a URL; required for EPUB."),
     Text("publisher", "The publisher, on the title and copyright pages."),
     Date("date", "Publication date: YYYY, YYYY-MM or YYYY-MM-DD.", default=""),
@@ -103,6 +105,7 @@ class Config:
     editor: tuple[str, ...] = ()
     illustrator: tuple[str, ...] = ()
     lang: str = "en"
+    dir: str = "auto"
     identifier: str = ""
     publisher: str = ""
     date: str = ""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from folio.errors import Reporter
 from folio.language import labels
+from folio.language.scripts import direction
 from folio.model import Book, Chapter, Note
 from folio.paths import atomic_write
 from folio.render import hooks
@@ -301,6 +302,8 @@ def _metadata(out: Any, book: Book) -> None:
     out.set_identifier(_identifier(config.identifier))
     out.set_title(config.title)
     out.set_language(config.lang)
+    if direction(config.lang, config.dir) == "rtl":  # the spine's page-progression-direction, and dir on the package
+        out.set_direction("rtl")
     for i, name in enumerate(config.author):
         out.add_author(name, role="aut", uid=f"creator-{i}")
     for role, names in (("trl", config.translator), ("edt", config.editor), ("ill", config.illustrator)):

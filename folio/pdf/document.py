@@ -12,6 +12,7 @@ import re
 from typing import Any, Callable
 
 from folio.language import labels
+from folio.language.scripts import direction_css
 from folio.model import Book
 from folio.pdf.profiles import PROFILES, Profile, page_geometry
 from folio.render.context import (
@@ -23,6 +24,7 @@ from folio.render.context import (
 )
 from folio.render.renderer import Links, Renderer
 from folio.render.templates import render_template, theme_environment
+from folio.theme import DEFAULT_STYLES
 from folio.version import __version__
 
 # The note's number opens its first paragraph, hangs in the margin and links back to the call.
@@ -119,3 +121,10 @@ def identifier(book: Book) -> bytes:
 
     seed = f"{book.config.identifier}|{book.config.title}".encode("utf-8")
     return hashlib.md5(seed).hexdigest().encode("ascii")
+
+
+def language_css(book: Book) -> list[tuple[str, str]]:
+    """The print style sheet made for the book's languages: its fonts (language/fonts.py) and,
+    right to left, its running heads mirrored; [] for a book the theme alone sets."""
+    text = (book.fonts.css() if book.fonts else "") + direction_css(book.config.lang, book.config.dir)
+    return [(text, DEFAULT_STYLES.as_uri() + "/")] if text else []

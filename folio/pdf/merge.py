@@ -10,9 +10,11 @@ metadata; and its `PdfResult`.
 from __future__ import annotations
 
 import io
+import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 from folio.errors import Reporter
@@ -34,6 +36,27 @@ def _overlay(page: Any, furniture: Any, index: int) -> None:
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"Q\n" + placement, prepend=False)
     # (no coalescing: the page keeps its compressed stream, with two small ones around it)
+
+
+_NOTDEF = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: "(.*)" \(U\+([0-9A-F]+)\)', re.DOTALL)
+
+
+def report_layout_messages(messages: list[str], report: Reporter) -> None:
+    """WeasyPrint's warnings as pdf-layout warnings; its one-per-character messages about
+    characters no font has become a single font-missing-glyph warning (folio check has named
+    the scripts, chapters and lines before the layout: this catches what only the layout
+    draws, such as the theme's own words)."""
+    missing: list[str] = []
+    for message in messages:
+        found = _NOTDEF.match(message)
+        if found:
+            missing.append(f"{found[1]} (U+{found[2]})")
+        else:
+            report.warn("pdf-layout", "book.yaml", None, message)
+    if missing:
+        shown = list(dict.fromkeys(missing))
+        report.warn("font-missing-glyph", "book.yaml", None, f"{len(missing)} characters printed as empty boxes, no font has them: "
+                    f"{', '.join(shown[:12])}{' ...' if len(shown) > 12 else ''}")
 
 
 def report_wide_tables(book: Book, wide: list, labels: list[str], report: Reporter) -> None:
@@ -80,8 +103,7 @@ def merge(book: Book, target: Path, report: Reporter, front: PartResult,
         bookmarks.extend((level, label, offset + page, y) for level, label, page, y in result.bookmarks)
         folios.extend(labels)
         starts.extend(PageStart(label, part, count) for label, (part, count) in zip(labels, result.starts))
-        for message in result.warnings:
-            report.warn("pdf-layout", "book.yaml", None, message)
+        report_layout_messages(result.warnings, report)
         report_wide_tables(book, result.wide, labels, report)
         for url in result.refused:
             report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")

@@ -39,10 +39,11 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from folio.errors import Reporter
+from folio.language.scripts import direction
 from folio.model import Book, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier as pdf_identifier
-from folio.pdf.document import print_context, print_html
+from folio.pdf.document import language_css, print_context, print_html
 from folio.pdf.merge import merge
 from folio.pdf.pool import engine_status, submit, weasyprint_version
 from folio.pdf.profiles import Profile, page_geometry
@@ -90,8 +91,10 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     env = theme_environment(book.root)
     context = print_context(book, profile=profile)
     geometry = page_geometry(book.config.trim, profile, 1)
-    css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry), book.root.as_uri() + "/")]
+    css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
+                                         rtl=direction(book.config.lang, book.config.dir) == "rtl", **geometry), book.root.as_uri() + "/")]
     css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
+    css += language_css(book)
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = [str(book.root), str(DEFAULT_STYLES)]
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from folio.errors import Reporter
+from folio.language.scripts import direction
 from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
-from folio.pdf.document import identifier, print_html, roman
-from folio.pdf.merge import report_wide_tables
+from folio.pdf.document import identifier, language_css, print_html, roman
+from folio.pdf.merge import report_layout_messages, report_wide_tables
 from folio.pdf.pool import submit
 from folio.pdf.profiles import (
     KDP_PAGES,
@@ -59,8 +60,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
         tmp.write_bytes(result.pdf)
     for url in result.refused:
         report.warn("pdf-layout", "book.yaml", None, f"refused to fetch {url[:100]}")
-    for message in result.warnings:
-        report.warn("pdf-layout", "book.yaml", None, message)
+    report_layout_messages(result.warnings, report)
     body_start = result.body_start
     folios = [roman(i + 1) if body_start < 0 or i < body_start else str(i - body_start + 1) for i in range(result.pages)]
     report_wide_tables(book, result.wide, folios, report)
@@ -84,8 +84,8 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     least (blank pages make up the difference). The worker itself lays out again for the fixes
     of footnotes pushed away from their call and of stacked hyphens."""
     env = theme_environment(book.root)
-    styles = [*theme_styles("print", book.config.theme), *(style.path for style in book.styles)]
-    theme_css = [(path.read_text(encoding="utf-8"), path.as_uri()) for path in styles]
+    theme_css = [*((path.read_text(encoding="utf-8"), path.as_uri()) for path in theme_styles("print", book.config.theme)), *language_css(book),
+                 *((style.path.read_text(encoding="utf-8"), style.path.as_uri()) for style in book.styles)]
     pages_guess = max(1, sum(len(c.text.split()) for c in book.chapters) // WORDS_PER_PAGE)
     pad = 0
     fixes: list[str] = []
@@ -94,7 +94,8 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     waiting = [meanwhile] if meanwhile is not None else []
     for attempt in range(10):
         geometry = page_geometry(book.config.trim, profile, pages_guess)
-        geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title, **geometry)
+        geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
+                                         rtl=direction(book.config.lang, book.config.dir) == "rtl", **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
         job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES)],
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),

@@ -57,13 +57,14 @@ def _lines(code: str, lexer: Any) -> list[str]:
     return lines[:code.count("\n") + 1]  # (a lexer may add a line end the code did not have)
 
 
-def code_block(code: str, ident: str, classes: list[str], keyvals: list[list[str]]) -> str:
+def code_block(code: str, ident: str, classes: list[str], keyvals: list[list[str]], extra: str = "") -> str:
+    """`extra`: attributes for the <pre> (dir="ltr" in a right-to-left book)."""
     language = next((c for c in classes if c not in NOT_LANGUAGES), "")
     numbered = "numberLines" in classes or "number-lines" in classes
     lexer = _lexer(language.lower()) if language else None
     pre_classes = [*(["sourceCode"] if lexer is not None else []), *(["numberLines"] if numbered else []),
                    *(["folio-short"] if code.count("\n") < SHORT_LISTING else [])]
-    attributes = f' id="{escape(ident)}"' if ident else ""
+    attributes = (f' id="{escape(ident)}"' if ident else "") + extra
     if pre_classes:
         attributes += f' class="{" ".join(pre_classes)}"'
     start = next((value for key, value in keyvals if key in ("startFrom", "start-from")), "1")

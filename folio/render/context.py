@@ -12,6 +12,7 @@ import os
 import re
 from typing import Any
 
+from folio.language.scripts import direction
 from folio.model import Book, Chapter
 from folio.render.renderer import Renderer, esc
 from folio.source.pandoc_ast import stringify
@@ -86,6 +87,7 @@ def metadata(book: Book) -> dict[str, Any]:
         "subjects": list(config.subject),
         "keywords": ", ".join([*config.subject, *config.keywords]),
         "lang": config.lang,
+        "dir": direction(config.lang, config.dir),
         "modified": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         # PDF dates say when the file was made: only from SOURCE_DATE_EPOCH, never guessed
         "pdf_date": when.strftime("%Y-%m-%dT%H:%M:%SZ") if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit() else "",

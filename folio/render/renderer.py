@@ -20,6 +20,7 @@ from html import escape
 from typing import Any, Callable
 
 from folio.language import labels, quotes_for
+from folio.language.scripts import direction
 from folio.model import EQUATION_CLASS, Book, Chapter, Figure, Note
 from folio.render.code import code_block
 from folio.source.pandoc_ast import stringify
@@ -64,6 +65,7 @@ class Renderer:
         self.links = links
         self.quotes = quotes_for(book.config.lang)
         self.words = labels(book.config.lang)
+        self.code_dir = ' dir="ltr"' if direction(book.config.lang, book.config.dir) == "rtl" else ""  # code runs left to right
         self.chapter: Chapter | None = None
         self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
         self._plain = False  # rendering for contents and nav: note calls are left out
@@ -98,7 +100,7 @@ class Renderer:
             "SmallCaps": lambda c: f'<span class="smallcaps">{self.inlines(c)}</span>',
             "Quoted": self._quoted,
             "Cite": lambda c: f'<span class="citation">{self.inlines(c[1])}</span>',
-            "Code": lambda c: f"<code{self.attrs(c[0], ('folio-long',) if len(c[1]) > LONG_WORD else ())}>{esc(c[1])}</code>",
+            "Code": lambda c: f"<code{self.attrs(c[0], ('folio-long',) if len(c[1]) > LONG_WORD else ())}{self.code_dir}>{esc(c[1])}</code>",
             "Math": self._math,
             "RawInline": lambda c: c[1],
             "Link": self._link,
@@ -226,7 +228,7 @@ class Renderer:
 
     def _code_block(self, c: list[Any]) -> str:
         (ident, classes, keyvals), code = c
-        return code_block(code, ident, classes, keyvals)
+        return code_block(code, ident, classes, keyvals, self.code_dir)
 
     def _bullet_list(self, items: list[Any]) -> str:
         """<ul>; a task list's items (`- [ ]`, `- [x]`, which pandoc reads as ☐ and ☒) as boxes,

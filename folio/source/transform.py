@@ -12,13 +12,16 @@ from __future__ import annotations
 import itertools
 import operator
 import re
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from folio.config import Config
 from folio.errors import Reporter
+from folio.language.fonts import FontPlan, plan_fonts
+from folio.theme import DEFAULT_STYLES
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, equations, examples, images, xref
@@ -85,6 +88,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     xref.number(book)
     xref.resolve(book, references, report, labels(config.lang))
     book.styles = book_styles(config.root, report)
+    book.fonts = _fonts(book, report)
     if config.cover_image is not None:
         key = _asset_key(config.cover_image, config.root, book.assets)
         try:
@@ -93,6 +97,25 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         except images.ImageError as exc:
             report.error("book.yaml", config.line_of("cover-image"), f"cover-image: {exc}")
     return book
+
+
+def _fonts(book: Book, report: Reporter) -> FontPlan:
+    """The fonts for the scripts the book uses; a warning for each script none of them draws,
+    naming the chapters and the first line where it stands and the package that has a font."""
+    config = book.config
+    chars = set(config.title + config.subtitle + "".join(config.author)).union(*(set(c.text) for c in book.chapters))
+    plan = plan_fonts(chars, config.lang, DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf")
+    for script, missing in plan.missing.items():
+        places = [(c.source, c.line_of(next(ch for ch in missing if ch in c.text)))
+                  for c in book.chapters if not c.generated and any(ch in c.text for ch in missing)]
+        where = ", ".join(f"{source}:{line}" if line else source for source, line in places[:4]) + (" ..." if len(places) > 4 else "")
+        fix = (f"install {plan.packages[script]} (scripts/setup.sh --fonts does)" if plan.packages.get(script)
+               else "install a font that has them")
+        path, line = places[0] if places else ("book.yaml", config.line_of("title"))
+        report.warn("font-missing-glyph", path, line, f"{len(missing)} {script} character{'s' if len(missing) > 1 else ''} "
+                    f"({''.join(missing[:8])}{'...' if len(missing) > 8 else ''}) that no font of the book can print, in {where}: "
+                    f"{fix}, or name a font that has them in fonts: in book.yaml")
+    return plan
 
 
 Survey = dict[str, list[dict[str, Any]]]
@@ -151,7 +174,7 @@ RESERVED_CHAPTER_IDS = re.compile(r"front|notes|folio-.*|page-(?:[0-9]+|[ivxlcdm
 # (notes-SLUG); such a slug is prefixed chapter-
 RESERVED_SLUGS = re.compile(r"nav|cover|titlepage|toc|content|notes-.*")
 # an image keeps its name in the EPUB: never a name the package itself uses
-_PACKAGE_NAMES = re.compile(r"(?:.*\.(?:xhtml|html|opf|ncx|css)|mimetype|meta-inf/.*)", re.I)
+_PACKAGE_NAMES = re.compile(r"(?:.*\.(?:xhtml|html|opf|ncx|css)|mimetype|meta-inf/.*)", re.IGNORECASE)
 
 
 def _unique(base: str, taken: set[str], reserved: re.Pattern[str] = RESERVED_IDS) -> str:
@@ -378,7 +401,7 @@ def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter, nt
     return key
 
 
-_RAW_IMG_RE = re.compile(r"<img\b([^>]*?)/?>", re.I)
+_RAW_IMG_RE = re.compile(r"<img\b([^>]*?)/?>", re.IGNORECASE)
 
 
 def _raw_images(found: Survey) -> None:

@@ -1,0 +1,158 @@
+"""The characters of a book -> the fonts that draw them, and the ones nothing can draw.
+
+In: the set of characters a book's text uses, its language, and the fonts book.yaml names
+(`fonts:`). Out: a `FontPlan`: the font-family list of the print style sheet (the book's
+own fonts, the theme's Gentium Book Plus for Latin, Greek and Cyrillic, then one family for
+each other script the book uses: Noto, whose Debian packages scripts/setup.sh installs),
+the CSS that sets it, and the characters no font of that list has, by script, with the
+package that would cover them.
+
+Only scripts the book uses get a family, so a book in English gets exactly the theme's
+stack. Han characters are drawn differently in Chinese (simplified and traditional),
+Japanese and Korean: the CJK family follows the language, of the book (`lang`) and of each
+element that says its own (`[lang|=ja]`). Fonts other than the theme's are found through
+fontconfig, as WeasyPrint finds them; coverage is read from each font's character map.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+THEME_FAMILY = "Gentium Book Plus"  # the theme's text face (styles/fonts), which the caller gives as a file
+MONO_FAMILY = "DejaVu Sans Mono"
+CJK_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Hang", "Bopo"})
+CJK = {"sc": "Noto Serif CJK SC", "tc": "Noto Serif CJK TC", "hk": "Noto Serif CJK HK", "jp": "Noto Serif CJK JP",
+       "kr": "Noto Serif CJK KR"}
+CJK_MONO = {"sc": "Noto Sans Mono CJK SC", "tc": "Noto Sans Mono CJK TC", "hk": "Noto Sans Mono CJK HK", "jp": "Noto Sans Mono CJK JP",
+            "kr": "Noto Sans Mono CJK KR"}
+CJK_LANGS = {"sc": ("zh", "zh-Hans", "zh-CN", "zh-SG"), "tc": ("zh-Hant", "zh-TW", "zh-MO"), "hk": ("zh-HK",), "jp": ("ja",),
+             "kr": ("ko",)}
+# Families whose name is not "Noto Serif <script name>" (or that have only a sans design)
+NAMED = {"Arab": "Noto Naskh Arabic", "Syrc": "Noto Sans Syriac", "Thaa": "Noto Sans Thaana", "Nkoo": "Noto Sans NKo",
+         "Cher": "Noto Sans Cherokee", "Mong": "Noto Sans Mongolian", "Tfng": "Noto Sans Tifinagh", "Olck": "Noto Sans Ol Chiki"}
+GENERAL = ("Noto Serif", "Noto Sans", "Noto Sans Math", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Music")
+PACKAGES = {"cjk": "fonts-noto-cjk", "core": "fonts-noto-core"}
+
+
+@dataclass
+class FontPlan:
+    """The fonts of one book's print edition."""
+
+    families: list[str]  # the body's font-family list, in order
+    cjk: str = ""  # the CJK variant of the book's language (sc, tc, hk, jp, kr), when it uses Han, kana or hangul
+    cjk_book: bool = False  # the book's language is Chinese, Japanese or Korean
+    missing: dict[str, list[str]] = field(default_factory=dict)  # script name -> characters no font draws, in order
+    packages: dict[str, str] = field(default_factory=dict)  # script name -> the Debian package with a font for it
+
+    def css(self) -> str:
+        """The style sheet that sets the plan's fonts (empty for a book the theme's fonts draw)."""
+        if self.families == [THEME_FAMILY] and not self.cjk:
+            return ""
+        page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book else self.families
+        rules = [f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
+        if self.cjk:  # text in a CJK language takes its punctuation (full-width “，”) and its Latin from the CJK font too
+            others = [f for f in self.families if f not in CJK.values()]
+            for variant, langs in CJK_LANGS.items():
+                selector = ", ".join(f'[lang|="{lang}" i]' for lang in langs)
+                rules.append(f"{selector} {{ font-family: {_family_list([CJK[variant], *others])}; }}")
+            rules.append(f'pre, code, kbd, samp {{ font-family: "{MONO_FAMILY}", "{CJK_MONO[self.cjk]}", monospace; }}')
+        return "\n".join(rules) + "\n"
+
+
+def _family_list(families: list[str]) -> str:
+    return ", ".join(f'"{f}"' for f in families) + ", serif"
+
+
+def cjk_variant(lang: str) -> str:
+    tag = lang.lower()
+    for variant, langs in CJK_LANGS.items():
+        if any(tag == l.lower() or tag.startswith(l.lower() + "-") for l in langs if l != "zh"):
+            return variant
+    return "sc"  # zh, and Han in a book of another language
+
+
+def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...] = ()) -> FontPlan:
+    """The fonts for a book whose text uses `chars`; `theme_font`: the theme's regular text face
+    (THEME_FAMILY); `own`: families book.yaml names first."""
+    from fontTools import unicodedata
+
+    theme = _cmap(str(theme_font), 0)
+    others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and unicodedata.category(c)[0] != "C")
+    plan = FontPlan([*own, THEME_FAMILY], cjk_book=lang.split("-")[0].lower() in ("zh", "ja", "ko"))
+    if not others:
+        return plan
+    covers = [(family, _family_cmap(family)) for family in own]
+    variant = cjk_variant(lang)
+    common = ("Zyyy", "Zinh")  # punctuation, digits, marks shared by scripts: placed after the scripts' own letters
+    for char in sorted(others, key=lambda c: unicodedata.script(c) in common):
+        if any(ord(char) in cmap for _, cmap in covers):
+            continue
+        script = unicodedata.script(char)
+        if script in common:  # a shared character: a font of one of the scripts that use it
+            script = next((s for s in sorted(unicodedata.script_extension(char)) if s not in common), script)
+        if script in CJK_SCRIPTS or (script in common and plan.cjk_book):
+            family, package = CJK[variant], PACKAGES["cjk"]
+            plan.cjk = variant
+        else:
+            family, package = _script_family(script), PACKAGES["core"]
+        cmap = _family_cmap(family) if family else frozenset()
+        if ord(char) not in cmap:  # a script Noto draws in its general faces (Latin and Cyrillic extensions), or a symbol
+            family = next((f for f in GENERAL if ord(char) in _family_cmap(f)), family)
+            cmap = _family_cmap(family) if family else frozenset()
+        if family and family not in plan.families and cmap:
+            plan.families.append(family)
+            covers.append((family, cmap))
+        if ord(char) not in cmap:
+            name = unicodedata.script_name(script, default=script) if script not in common + ("Zzzz",) else "symbol"
+            plan.missing.setdefault(name, []).append(char)
+            plan.packages.setdefault(name, package if family else "")
+    return plan
+
+
+def _script_family(script: str) -> str:
+    """The installed Noto family for a script: its own name, else Noto Serif or Noto Sans <name>."""
+    from fontTools import unicodedata
+
+    if script in NAMED:
+        return NAMED[script]
+    name = unicodedata.script_name(script, default="")
+    installed = _installed_families()
+    return next((f for f in (f"Noto Serif {name}", f"Noto Sans {name}") if name and f in installed), "")
+
+
+@lru_cache(maxsize=1)
+def _installed_families() -> frozenset[str]:
+    try:
+        done = subprocess.run(["fc-list", "--format", "%{family}\n"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(name.strip() for line in done.stdout.splitlines() for name in line.split(","))
+
+
+@lru_cache(maxsize=64)
+def _family_cmap(family: str) -> frozenset[int]:
+    """The characters of an installed family's regular face (fontconfig finds its file), or of a
+    font file of the book."""
+    if Path(family).suffix.lower() in (".ttf", ".otf", ".ttc") and Path(family).is_file():
+        return _cmap(family, 0)
+    try:
+        done = subprocess.run(["fc-list", "--format", "%{file}\t%{index}\t%{style}\n", f"{family}"], capture_output=True, text=True,
+                              timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    faces = [line.split("\t") for line in done.stdout.splitlines() if line.count("\t") == 2]
+    faces.sort(key=lambda face: ("Regular" not in face[2], face[0]))
+    return _cmap(faces[0][0], int(faces[0][1])) if faces else frozenset()
+
+
+@lru_cache(maxsize=64)
+def _cmap(path: str, index: int) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    try:
+        return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap() or ())
+    except Exception:  # noqa: BLE001 - a damaged or unreadable font covers nothing
+        return frozenset()

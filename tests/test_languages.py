@@ -1,0 +1,121 @@
+"""Books in Chinese, Japanese, Arabic and Hebrew (issue 19): every character printed with a font
+that has it, right-to-left books set and bound right to left, missing fonts reported per script.
+
+The texts are public-domain excerpts: Lu Xun, 狂人日记 (1918); Akutagawa Ryūnosuke, 羅生門
+(1915); Ibn al-Muqaffaʿ, كليلة ودمنة (8th century); Genesis 1:1-5 (the Hebrew Bible).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import epubcheck
+
+from folio import build, load_book
+from folio.errors import Reporter
+from folio.language import fonts
+
+ZH = ("# 一\n\n今天晚上，很好的月光。\n\n我不见他，已是三十多年；今天见了，精神分外爽快。才知道以前的三十多年，全是发昏；"
+      "然而须十分小心。不然，那赵家的狗，何以看我两眼呢？\n\n我怕得有理。\n")
+JA = ("# 羅生門\n\nある日の暮方の事である。一人の下人が、羅生門の下で雨やみを待っていた。\n\n"
+      "広い門の下には、この男のほかに誰もいない。ただ、所々丹塗の剥げた、大きな円柱に、蟋蟀が一匹とまっている。"
+      "羅生門が、朱雀大路にある以上は、この男のほかにも、雨やみをする市女笠や揉烏帽子が、もう二三人はありそうなものである。"
+      "それが、この男のほかには誰もいない。\n")
+AR = ("# باب الأسد والثور\n\nقال دبشليم الملك لبيدبا الفيلسوف وهو رأس البراهمة: اضرب لي مثل المتحابين يقطع بينهما الكذوب "
+      "المحتال حتى يحملهما على العداوة والبغضاء. قال بيدبا: إذا ابتلي المتحابان بأن يدخل بينهما الكذوب المحتال لم يلبثا أن "
+      "يتقاطعا ويتدابرا.\n\nومن أمثال ذلك أنه كان بأرض دستاوند رجل شيخ، وكان له ثلاثة بنين. فلما بلغوا أشدهم أسرفوا في مال "
+      "أبيهم، ولم يكونوا احترفوا حرفة يكسبون لأنفسهم بها خيرا. فلامهم أبوهم ووعظهم على سوء فعلهم، وكان من قوله لهم: يا بني، "
+      "إن صاحب الدنيا يطلب ثلاثة أمور لن يدركها إلا بأربعة أشياء.\n\nوفي سنة 750 كتب هذا الكتاب، انظر `print(\"hello\")`.\n")
+HE = ("# בראשית\n\nבראשית ברא אלהים את השמים ואת הארץ. והארץ היתה תהו ובהו וחשך על פני תהום ורוח אלהים מרחפת על פני "
+      "המים.\n\nויאמר אלהים יהי אור ויהי אור. וירא אלהים את האור כי טוב ויבדל אלהים בין האור ובין החשך. ויקרא אלהים "
+      "לאור יום ולחשך קרא לילה ויהי ערב ויהי בקר יום אחד.\n")
+SCRIPT = {"zh-Hans": (r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", "Noto-Serif-CJK-SC"),
+          "ja": (r"[\u4e00-\u9fff\u3040-\u30ff\u3000-\u303f]", "Noto-Serif-CJK-JP"),
+          "ar": (r"[\u0600-\u06ff]", "Noto-Naskh-Arabic"), "he": (r"[\u0590-\u05ff]", "Noto-Serif-Hebrew")}
+
+
+def _book(make_book, lang: str, text: str, title: str) -> Path:
+    yaml = (f"title: {title}\nlang: {lang}\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d4{len(lang)}\n"
+            "chapters:\n  - chapters/01.md\n")
+    return make_book({"01.md": text}, yaml)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, text, title", [("zh-Hans", ZH, "狂人日记"), ("ja", JA, "羅生門"), ("ar", AR, "كليلة ودمنة"),
+                                               ("he", HE, "בראשית")])
+def test_every_character_is_printed_with_a_font_that_has_it(make_book, tmp_path, lang, text, title):
+    """Every character of the script in the EPUB's chapter is in the PDF's text layer (a
+    missing glyph gives nothing back), drawn with the script's font; EPUBCheck is clean."""
+    import pdfplumber
+
+    result = build(_book(make_book, lang, text, title), tmp_path / "out", ("pdf", "epub"))
+    assert not [d for d in result.diagnostics if d.code in ("font-missing-glyph", "pdf-layout")], result.diagnostics
+    pattern, font = SCRIPT[lang]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        chapter = archive.read("EPUB/01.xhtml").decode("utf-8")
+    wanted = re.findall(pattern, re.sub(r"<[^>]+>", "", chapter))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        printed = [c for page in pdf.pages for c in page.chars if re.fullmatch(pattern, c["text"])]
+    assert len(wanted) > 40
+    assert Counter(c["text"] for c in printed) >= Counter(wanted), Counter(wanted) - Counter(c["text"] for c in printed)
+    assert {c["fontname"].split("+")[-1].removesuffix("-Small-Caps") for c in printed} == {font}
+    report = epubcheck(result.outputs["epub"])
+    assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, text, title", [("ar", AR, "كليلة ودمنة"), ("he", HE, "בראשית")])
+def test_a_right_to_left_book_is_set_and_bound_right_to_left(make_book, tmp_path, lang, text, title):
+    """dir="rtl" on every EPUB document and the spine's page-progression-direction; in the PDF
+    the short lines that end paragraphs start at the right edge of the text block, code keeps
+    its direction, and the gutter is on a recto's right."""
+    import pdfplumber
+
+    result = build(_book(make_book, lang, text, title), tmp_path / "out", ("pdf", "epub"))
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        opf = archive.read("EPUB/content.opf").decode("utf-8")
+        documents = [archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xhtml")]
+    assert 'page-progression-direction="rtl"' in opf
+    assert all(re.search(r'<html [^>]*dir="rtl"', d) for d in documents)
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        page = next(p for p in pdf.pages if len(p.chars) > 200)  # the chapter's page
+        rows = [(line["x0"], line["x1"]) for line in page.extract_text_lines(return_chars=True)
+                if any(10 < c["size"] < 11 for c in line["chars"])]  # the text (10.5 pt), not the heading or the folio
+        left, right = min(r[0] for r in rows), max(r[1] for r in rows)
+        short = [r for r in rows if r[0] > left + 20]  # the lines that end a paragraph
+        width = page.width
+    assert short and sum(abs(r[1] - right) < 2 for r in short) / len(short) >= 0.9, (rows, right)
+    if lang == "ar":
+        assert 'print("hello")' in "".join(c["text"] for c in page.chars if "Mono" in c["fontname"])
+    assert width - right < left  # a recto (page 1): the wider margin, the gutter, is on its right
+
+
+def test_a_script_without_a_font_is_named_with_its_places_and_package(make_book, monkeypatch):
+    """folio check (and build) name each script no font can print: its characters, the chapters
+    and lines where they stand, and the package with a font for it."""
+    monkeypatch.setattr(fonts, "_family_cmap", lambda family: frozenset())  # no font installed but the theme's
+    root = make_book({"01.md": "# One\n\nLatin, then 中文 and more.\n", "02.md": "# Two\n\nAgain 中.\n\nAnd 😀.\n"})
+    report = Reporter()
+    load_book(root, report=report)
+    assert sorted(d.format() for d in report.items if d.code == "font-missing-glyph") == [
+        "chapters/01.md:3: warning: 2 Han characters (中文) that no font of the book can print, in chapters/01.md:3, "
+        "chapters/02.md:3: install fonts-noto-cjk (scripts/setup.sh --fonts does), or name a font that has them in fonts: "
+        "in book.yaml [font-missing-glyph]",
+        "chapters/02.md:5: warning: 1 symbol character (😀) that no font of the book can print, in chapters/02.md:5: install a "
+        "font that has them, or name a font that has them in fonts: in book.yaml [font-missing-glyph]"]
+
+
+def test_only_the_scripts_a_book_uses_get_a_font_and_cjk_follows_the_language():
+    theme = Path(__file__).resolve().parent.parent / "styles" / "fonts" / "GentiumBookPlus-Regular.ttf"
+    assert fonts.plan_fonts(set("An English book — “quoted”, naïve, Œuvre."), "en", theme).css() == ""
+    plan = fonts.plan_fonts(set("漢字とかな"), "ja", theme)
+    assert plan.families == ["Gentium Book Plus", "Noto Serif CJK JP"] and plan.cjk == "jp"
+    css = plan.css()
+    assert '[lang|="ja" i] { font-family: "Noto Serif CJK JP", "Gentium Book Plus", serif; }' in css
+    assert '@page { font-family: "Noto Serif CJK JP", "Gentium Book Plus", serif; }' in css
+    assert fonts.plan_fonts(set("漢字"), "zh-Hant", theme).cjk == "tc"
+    assert fonts.plan_fonts(set("שלום، مرحبا"), "en", theme).families == ["Gentium Book Plus", "Noto Serif Hebrew", "Noto Naskh Arabic"]
