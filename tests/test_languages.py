@@ -119,3 +119,29 @@ def test_only_the_scripts_a_book_uses_get_a_font_and_cjk_follows_the_language():
     assert '@page { font-family: "Noto Serif CJK JP", "Gentium Book Plus", serif; }' in css
     assert fonts.plan_fonts(set("漢字"), "zh-Hant", theme).cjk == "tc"
     assert fonts.plan_fonts(set("שלום، مرحبا"), "en", theme).families == ["Gentium Book Plus", "Noto Serif Hebrew", "Noto Naskh Arabic"]
+
+
+@pytest.mark.slow
+def test_the_book_s_own_words_are_in_its_language_and_book_yaml_can_change_them(make_book, tmp_path):
+    """The contents, a chapter's number ("第{}章"), a figure's label, notes: in the book's
+    language; book.yaml's labels: replaces any of them; an unknown label is an error at its line."""
+    from folio.errors import FolioError
+
+    text = ZH.replace("我怕得有理。", "我怕得有理。[^1]见[@ch:er]。\n\n[^1]: 注文。") + "\n# 二 {#er}\n\n今天全没月光。\n"
+    root = make_book({"01.md": text}, "title: 狂人日记\nlang: zh-Hans\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d51\n"
+                                      "labels: {notes: 尾注}\nchapters:\n  - chapters/01.md\n")
+    result = build(root, tmp_path / "out", ("epub",))
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode("utf-8")
+        chapter = archive.read("EPUB/01.xhtml").decode("utf-8")
+        names = archive.namelist()
+    assert "<h1>目录</h1>" in nav or ">目录<" in nav
+    assert ">第2章</a>" in chapter
+    notes = next(archive_name for archive_name in names if "notes" in archive_name)
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        assert "尾注" in archive.read(notes).decode("utf-8")
+    (root / "book.yaml").write_text((root / "book.yaml").read_text(encoding="utf-8").replace("{notes: 尾注}", "{notez: 尾注}"),
+                                    encoding="utf-8")
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in caught.value.diagnostics] == ["book.yaml:4: unknown label 'notez' (did you mean 'note'?)"]

@@ -29,6 +29,7 @@ from folio.config.options import (
     File,
     Files,
     Flag,
+    Labels,
     Lint,
     Option,
     Text,
@@ -44,6 +45,7 @@ from folio.config.yamlnodes import (
     suggest,
 )
 from folio.errors import Diagnostic, FolioError
+from folio.language.words import LABELS
 
 __all__ = ["ROLES", "SCHEMA", "TRIMS", "ChapterEntry", "Config", "load_config", "markdown"]
 
@@ -78,6 +80,9 @@ SCHEMA: tuple[Option, ...] = (
     Text("bibliography-title", "The heading of the bibliography (default: Bibliography for note styles, References otherwise)."),
     Chapters("chapters", "Reading order: file paths, or {file, role} with role frontmatter|bodymatter|backmatter.", required=True),
     Trim("trim", "Print trim size: 5x8, 5.5x8.5, 6x9 (default), 7x10, a5, ..., or '150mm x 220mm'.", default=TRIMS["6x9"]),
+    Labels("labels", "The words folio writes itself (contents, notes, chapter, figure, table, bibliography, index, ...), over those "
+           "of the book's language: {contents: Table of Contents, chapter: Part}. A word with {} takes the number inside "
+           "(chapter: \"第{}章\").", tuple(LABELS["en"])),
     Lint("lint", "Diagnostics settings: {ignore: [warning-code, ...]}."),
     Choice("profile", "PDF output profile (docs/profiles.md): print (the default), proof, kdp, ingram or screen; --profile overrides it.",
            ("print", "proof", "kdp", "ingram", "screen")),
@@ -121,6 +126,7 @@ class Config:
     bibliography_title: str = ""
     base_url: str = ""
     trim: tuple[float, float] = TRIMS["6x9"]
+    labels: dict[str, str] = field(default_factory=dict)
     lint_ignore: frozenset[str] = frozenset()
     profile: str = "print"
     notes: str = "endnotes"

@@ -286,6 +286,33 @@ class Lint(Option):
         return frozenset(codes)
 
 
+class Labels(Option):
+    """The words folio writes itself, per key ({contents: Table, chapter: Part}), over its own."""
+
+    kind = "mapping of texts"
+
+    def __init__(self, key: str, doc: str, keys: tuple[str, ...], **kwargs: Any):
+        super().__init__(key, doc, {}, **kwargs)
+        self.keys = keys
+
+    def parse(self, node: yaml.Node, ctx: Context) -> dict[str, str] | None:
+        if not isinstance(node, yaml.MappingNode):
+            ctx.problems.add(line_of(node), "'labels' must be a mapping like {contents: Table of Contents}")
+            return None
+        words: dict[str, str] = {}
+        for key_node, value_node in node.value:
+            name = plain_key(key_node, ctx.problems)
+            if name is None:
+                continue
+            if name not in self.keys:
+                ctx.problems.add(line_of(key_node), f"unknown label '{name}'{suggest(name, list(self.keys))}")
+                continue
+            value = as_text(value_node, f"labels.{name}", ctx.problems)
+            if value is not None:
+                words[name] = value
+        return words
+
+
 def as_text(node: yaml.Node, key: str, problems: Problems) -> str | None:
     """A scalar as text (numbers and dates written as they are); None after a problem."""
     if not isinstance(node, yaml.ScalarNode):

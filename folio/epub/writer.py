@@ -148,7 +148,7 @@ def draft_epub(book: Book, pdf: PdfResult | None = None, only: set[tuple[str, in
     renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=lookup))
     env = theme_environment(book.root)
     meta = metadata(book)
-    words = labels(book.config.lang)
+    words = labels(book.config.lang, book.config.labels)
     draft = EpubDraft(pdf=pdf, files=files)
     for chapter in [*book.text_chapters, *book.after_notes]:
         if only is not None and ("chapter", chapter.index) not in only:
@@ -192,7 +192,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     where, chapter_files, notes_files = draft.files
     env = theme_environment(book.root)
     meta = metadata(book)
-    words = labels(book.config.lang)
+    words = labels(book.config.lang, book.config.labels)
     config = book.config
 
     out = epub.EpubBook()

@@ -48,7 +48,7 @@ def print_context(book: Book, src: Callable[[str], str] | None = None, notes: st
     text_width = narrowest["trim"]["width"] - narrowest["margins"]["inner"] - narrowest["margins"]["outer"]
     renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False, print_pages=True,
                                     footnotes=notes == "footnotes", print_box=(text_width, narrowest["text_height"] * 0.78)))
-    words = labels(book.config.lang)
+    words = labels(book.config.lang, book.config.labels)
     chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
     after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
     if "drop-caps" in body_classes(book).split():

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from folio.language.scripts import direction
+from folio.language.words import numbered
 from folio.model import Book, Chapter
 from folio.render.renderer import Renderer, esc
 from folio.source.pandoc_ast import stringify
@@ -64,7 +65,7 @@ def note_group_title(chapter: Chapter, words: dict[str, str]) -> str:
     """'Chapter 3: Title' for numbered chapters, unless the title carries its own label."""
     if chapter.number is None or _LABELLED_TITLE.match(chapter.title_text):
         return chapter.title_text
-    return f"{words['chapter']} {chapter.number}: {chapter.title_text}"
+    return f"{numbered(words['chapter'], chapter.number)}: {chapter.title_text}"
 
 
 def metadata(book: Book) -> dict[str, Any]:
@@ -147,7 +148,7 @@ def note_entries(chapter: Chapter, renderer: Renderer, backlink: str = "", lead:
 def illustration_lists(book: Book, href: Any, words: dict[str, str]) -> dict[str, list[dict[str, str]]]:
     """Figures and captioned tables for lists of illustrations/tables: href, label and caption text."""
     def entry(item: Any, word: str, caption: str) -> dict[str, str]:
-        label = f"{word} {item.label}" if item.label else ""
+        label = numbered(word, item.label) if item.label else ""
         return {"id": item.id, "href": href(item.id), "label": label, "caption": caption,
                 "text": f"{label}. {caption}" if label and caption else (label or caption)}
 

@@ -20,6 +20,7 @@ from html import escape
 from typing import Any, Callable
 
 from folio.language import labels, quotes_for
+from folio.language.words import numbered
 from folio.language.scripts import direction
 from folio.model import EQUATION_CLASS, Book, Chapter, Figure, Note
 from folio.render.code import code_block
@@ -64,7 +65,7 @@ class Renderer:
         self.book = book
         self.links = links
         self.quotes = quotes_for(book.config.lang)
-        self.words = labels(book.config.lang)
+        self.words = labels(book.config.lang, book.config.labels)
         self.code_dir = ' dir="ltr"' if direction(book.config.lang, book.config.dir) == "rtl" else ""  # code runs left to right
         self.chapter: Chapter | None = None
         self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
@@ -279,7 +280,7 @@ class Renderer:
         out = [f"<table{self.attrs(attr)}>\n"]
         if caption[1]:
             table = next((t for t in self.chapter.tables if t.id == attr[0]), None) if self.chapter else None
-            label = f'<span class="table-label">{esc(self.words["table"])} {table.label}.</span> ' if table and table.label else ""
+            label = f'<span class="table-label">{esc(numbered(self.words["table"], table.label))}.</span> ' if table and table.label else ""
             out.append(f"<caption>{label}{self.blocks(caption[1])}</caption>\n")
         widths = [spec[1].get("c") if spec[1]["t"] == "ColWidth" else None for spec in colspecs]
         if any(widths):
@@ -331,7 +332,7 @@ class Renderer:
         credit = f'<span class="credit">{esc(figure.credit)}</span>' if figure.credit else ""
         caption_html = self.figure_caption(figure)
         if figure.label:
-            caption_html = f'<span class="figure-label">{esc(self.words["figure"])} {figure.label}.</span> ' + caption_html
+            caption_html = f'<span class="figure-label">{esc(numbered(self.words["figure"], figure.label))}.</span> ' + caption_html
         return (
             f'<figure{self.attrs(attr, ("figure",))}>\n'
             f'<img src="{esc(self.links.src(figure.asset))}" alt="{esc(figure.alt)}"{size}/>\n'
@@ -441,13 +442,16 @@ class Renderer:
         if target is None:  # not resolved: the build has already failed with its error
             return label
         if keys.get("data-kind") == "page":
-            word = esc(self.words["page"])
-            if self.links.print_pages:
+            word = self.words["page"]
+            if self.links.print_pages:  # the number is the page's, from CSS (target-counter), between the word's parts
                 front = self.book.chapters[self.book.id_chapter[target]].role == "frontmatter" if target in self.book.id_chapter else False
-                text, extra = f"{word} ", f' class="xref page-ref{" roman" if front else ""}"'
+                before, after = word.split("{}", 1) if "{}" in word else (word + " ", "")
+                text, extra = esc(before), f' class="xref page-ref{" roman" if front else ""}"'
+                if after:
+                    return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>{esc(after)}' if not (self._plain or self._in_link) else text
             else:
                 folio = self.links.page_of(target) if self.links.page_of else None
-                text, extra = (f"{word} {esc(folio)}" if folio else label), ' class="xref"'
+                text, extra = (esc(numbered(word, folio)) if folio else label), ' class="xref"'
         else:
             text, extra = label, ' class="xref"'
         if self._plain or self._in_link:

@@ -86,7 +86,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     from folio.language import labels
 
     xref.number(book)
-    xref.resolve(book, references, report, labels(config.lang))
+    xref.resolve(book, references, report, labels(config.lang, config.labels))
     book.styles = book_styles(config.root, report)
     book.fonts = _fonts(book, report)
     if config.cover_image is not None:
@@ -157,7 +157,7 @@ def survey(chapter: Chapter) -> Survey:
 def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index: int) -> Chapter:
     from folio.language import labels
 
-    words = labels(config.lang)
+    words = labels(config.lang, config.labels)
     title = config.bibliography_title or (words["bibliography"] if bibliography.note_style else words["references"])
     source = config.bibliography[0].relative_to(config.root).as_posix()
     return Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",

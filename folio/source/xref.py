@@ -22,6 +22,7 @@ from typing import Any
 
 from folio.errors import Reporter
 from folio.language import quotes_for
+from folio.language.words import numbered
 from folio.model import Book, Chapter, NumberedEquation, TableInfo
 from folio.source.pandoc_ast import iter_inlines, stringify
 
@@ -129,15 +130,15 @@ def _target(kind: str, name: str, figures: dict[str, Any], tables: dict[str, Tab
     for ident in (f"{kind}:{name}", name):
         if kind == "fig" and ident in figures:
             label = figures[ident].label
-            return ident, f"{words['figure']} {label}" if label else ""
+            return ident, numbered(words['figure'], label) if label else ""
         if kind == "tbl" and ident in tables:
             label = tables[ident].label
-            return ident, f"{words['table']} {label}" if label else ""
+            return ident, numbered(words['table'], label) if label else ""
         if kind == "eq" and ident in equations:
-            return ident, f"{words['equation']} ({equations[ident].label})"
+            return ident, numbered(words['equation'], f"({equations[ident].label})")
         if kind in ("sec", "ch") and ident in chapters:
             chapter = chapters[ident]
-            return ident, f"{words['chapter']} {chapter.number}" if chapter.number is not None else chapter.title_text
+            return ident, numbered(words['chapter'], chapter.number) if chapter.number is not None else chapter.title_text
         if kind == "sec" and ident in headings:
             opening, closing = quotes_for(book.config.lang)[:2]
             return ident, f"{opening}{headings[ident][1].text}{closing}"
@@ -150,11 +151,11 @@ def _describe(ident: str, figures: dict[str, Any], tables: dict[str, TableInfo],
               headings: dict[str, tuple[Chapter, Any]], chapters: dict[str, Chapter], words: dict[str, str]) -> str:
     """What a page reference's link says where there are no pages (the EPUB without a PDF)."""
     if ident in figures and figures[ident].label:
-        return f"{words['figure']} {figures[ident].label}"
+        return numbered(words['figure'], figures[ident].label)
     if ident in tables and tables[ident].label:
-        return f"{words['table']} {tables[ident].label}"
+        return numbered(words['table'], tables[ident].label)
     if ident in equations:
-        return f"{words['equation']} ({equations[ident].label})"
+        return numbered(words['equation'], f"({equations[ident].label})")
     if ident in headings:
         return headings[ident][1].text
     if ident in chapters:
