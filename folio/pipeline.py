@@ -50,9 +50,22 @@ WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES,
 
 
 def slugify(title: str) -> str:
-    """'The Russian Liberation Army' -> 'the-russian-liberation-army' (ASCII file names)."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "book"
+    """A title as a file name: 'The Russian Liberation Army' -> 'the-russian-liberation-army',
+    'Œuvres complètes' -> 'oeuvres-completes' (accents off Latin letters, as before),
+    '狂人日记' -> '狂人日记', 'كليلة ودمنة' -> 'كليلة-ودمنة' (every script keeps its letters: file
+    systems take UTF-8). At most 120 bytes; 'book' when nothing is left."""
+    folded = unicodedata.normalize("NFKD", title.replace("Œ", "OE").replace("œ", "oe").replace("Æ", "AE").replace("æ", "ae"))
+    kept, base = [], ""
+    for ch in folded:
+        if unicodedata.combining(ch) and base.isascii():  # é -> e: accents off Latin letters only (й, ё, ि stay)
+            continue
+        base = ch if not unicodedata.combining(ch) else base
+        kept.append(ch)
+    text = unicodedata.normalize("NFC", "".join(ch for ch in kept if ch not in "'’ʼ")).lower()
+    slug = re.sub(r"-+", "-", "".join(ch if unicodedata.category(ch)[0] in "LMN" else "-" for ch in text)).strip("-")
+    while len(slug.encode("utf-8")) > 120:
+        slug = slug[:-1].rstrip("-")
+    return slug or "book"
 
 
 def _output_folder(root: Path, out: Path | str | None) -> Path:

@@ -145,3 +145,27 @@ def test_the_book_s_own_words_are_in_its_language_and_book_yaml_can_change_them(
     with pytest.raises(FolioError) as caught:
         build(root, tmp_path / "out", ("epub",))
     assert [d.format() for d in caught.value.diagnostics] == ["book.yaml:4: unknown label 'notez' (did you mean 'note'?)"]
+
+
+@pytest.mark.parametrize("title, name", [("The Russian Liberation Army", "the-russian-liberation-army"),
+                                         ("Œuvres complètes", "oeuvres-completes"), ("Pandoc User’s Guide", "pandoc-users-guide"),
+                                         ("狂人日记", "狂人日记"), ("كليلة ودمنة", "كليلة-ودمنة"), ("नमस्ते दुनिया", "नमस्ते-दुनिया"),
+                                         ("Война и мир", "война-и-мир"), ("???", "book")])
+def test_output_files_are_named_after_the_title_in_any_script(title, name):
+    """Latin titles lose their accents, as before; every other script keeps its letters
+    (Cyrillic й, Devanagari vowel signs included): a Chinese book is no longer 'book.pdf'."""
+    from folio.pipeline import slugify
+
+    assert slugify(title) == name
+
+
+def test_stats_count_cjk_text_in_characters(make_book):
+    """A Chinese chapter is not a few 'words' between punctuation: each character counts, and the
+    pages are estimated from characters (700 a page)."""
+    from folio.check.lint import stats
+
+    book = load_book(_book(make_book, "zh-Hans", ZH, "狂人日记"))
+    chapter, total = stats(book)
+    han = len(re.findall(r"[\u4e00-\u9fff]", ZH))
+    assert chapter.words == han and total.words == han
+    assert total.pages == round(han / 700, 1)

@@ -147,24 +147,39 @@ class ChapterStats:
     minutes: float
 
 
+_CJK = re.compile(r"[\u2e80-\u2fff\u3040-\u30ff\u3100-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]")  # Han, kana, hangul
+CJK_PER_PAGE = 700  # characters of Chinese or Japanese on a 6 x 9 in page
+CJK_PER_MINUTE = 400
+
+
+def _measure(text: str) -> tuple[int, float, float]:
+    """(words, pages, minutes): a CJK character counts as a word (they are not separated by
+    spaces), and pages and reading time are estimated from characters for CJK text."""
+    cjk = len(_CJK.findall(text))
+    words = sum(any(ch.isalnum() for ch in word) for word in _CJK.sub(" ", text).split()) if cjk else len(text.split())
+    return words + cjk, words / WORDS_PER_PAGE + cjk / CJK_PER_PAGE, words / WORDS_PER_MINUTE + cjk / CJK_PER_MINUTE
+
+
 def stats(book: Book) -> list[ChapterStats]:
     """Per chapter (generated sections left out), then a 'total' row."""
     rows = []
+    measured = []
     for chapter in book.text_chapters:
         text = stringify(chapter.title) + " " + stringify(chapter.blocks)
         notes = " ".join(stringify(n.blocks) for n in chapter.notes)
-        words_text, words_notes = len(text.split()), len(notes.split())
+        (words_text, pages_text, minutes_text), (words_notes, pages_notes, minutes_notes) = _measure(text), _measure(notes)
         citations = sum(len(n["c"][0]) for n in iter_inlines(chapter.blocks + [b for n in chapter.notes for b in n.blocks])
                         if n["t"] == "Cite")
         words = words_text + words_notes
+        measured.append((pages_text + pages_notes, minutes_text + minutes_notes))
         rows.append(ChapterStats(chapter.source, chapter.title_text, words, words_text, words_notes,
                                  len(" ".join(text.split())) + len(" ".join(notes.split())), len(chapter.notes),
-                                 len(chapter.figures), citations, round(words / WORDS_PER_PAGE, 1), round(words / WORDS_PER_MINUTE, 1)))
+                                 len(chapter.figures), citations, round(measured[-1][0], 1), round(measured[-1][1], 1)))
     total = ChapterStats("total", book.config.title, *[sum(getattr(r, f) for r in rows) for f in
                                                           ("words", "words_text", "words_notes", "characters", "notes", "figures", "citations")],
                          0.0, 0.0)
-    total.pages = round(total.words / WORDS_PER_PAGE + total.figures * 0.5, 1)
-    total.minutes = round(total.words / WORDS_PER_MINUTE, 1)
+    total.pages = round(sum(p for p, _ in measured) + total.figures * 0.5, 1)
+    total.minutes = round(sum(m for _, m in measured), 1)
     return [*rows, total]
 
 
