@@ -169,3 +169,13 @@ def test_stats_count_cjk_text_in_characters(make_book):
     han = len(re.findall(r"[\u4e00-\u9fff]", ZH))
     assert chapter.words == han and total.words == han
     assert total.pages == round(han / 700, 1)
+
+
+@pytest.mark.parametrize("lang, marks", [("ja", "「引用」と"), ("zh-Hant", "「引用」與"), ("ar", "«اقتباس» و ‹داخل›")])
+def test_quotation_marks_are_the_language_s(make_book, tmp_path, lang, marks):
+    """Straight quotes typed in the Markdown become the language's own marks (pandoc takes a
+    single quote right after a letter for an apostrophe, so the CJK cases have double ones)."""
+    typed = {"ja": '"引用"と', "zh-Hant": '"引用"與', "ar": '"اقتباس" و \'داخل\''}[lang]
+    result = build(_book(make_book, lang, f"# 一\n\n{typed}\n", "T"), tmp_path / "out", ("epub",))
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        assert marks in archive.read("EPUB/01.xhtml").decode("utf-8")

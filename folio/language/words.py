@@ -59,6 +59,12 @@ QUOTES: dict[str, tuple[str, str, str, str]] = {
     "fi": ("\u201d", "\u201d", "\u2019", "\u2019"),
     "da": ("\u00bb", "\u00ab", "\u203a", "\u2039"),
     "cs": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "zh": ("\u201c", "\u201d", "\u2018", "\u2019"),  # simplified; traditional and Japanese use corner brackets
+    "ja": ("\u300c", "\u300d", "\u300e", "\u300f"),
+    "ko": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "ar": ("\u00ab", "\u00bb", "\u2039", "\u203a"),
+    "fa": ("\u00ab", "\u00bb", "\u2039", "\u203a"),
+    "he": ("\u201e", "\u201d", "\u201a", "\u2019"),
 }
 
 
@@ -78,4 +84,6 @@ def quotes_for(lang: str) -> tuple[str, str, str, str]:
     tag = lang.lower()
     if tag.startswith("de-ch"):
         return ("\u00ab", "\u00bb", "\u2039", "\u203a")
+    if tag.startswith(("zh-hant", "zh-tw", "zh-hk", "zh-mo")):
+        return ("\u300c", "\u300d", "\u300e", "\u300f")
     return QUOTES.get(tag.split("-")[0], QUOTES["en"])
