@@ -179,3 +179,27 @@ def test_quotation_marks_are_the_language_s(make_book, tmp_path, lang, marks):
     result = build(_book(make_book, lang, f"# 一\n\n{typed}\n", "T"), tmp_path / "out", ("epub",))
     with zipfile.ZipFile(result.outputs["epub"]) as archive:
         assert marks in archive.read("EPUB/01.xhtml").decode("utf-8")
+
+
+@pytest.mark.slow
+def test_fonts_in_book_yaml_come_first_installed_or_the_book_s_own_files(make_book, tmp_path):
+    """fonts: names installed families or font files of the book (embedded from the book's
+    folder); a family that is neither is an error at its line."""
+    import pdfplumber
+
+    from folio.errors import FolioError
+
+    face = (Path(__file__).resolve().parent.parent / "styles" / "fonts" / "DejaVuSansMono.ttf").read_bytes()
+    yaml = ("title: Fonts\nlang: zh-Hans\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d52\n"
+            "fonts: [fonts/own.ttf, Noto Serif CJK JP]\nchapters:\n  - chapters/01.md\n")
+    root = make_book({"01.md": "# One\n\nLatin text, 漢字.\n"}, yaml, extra={"fonts/own.ttf": face})
+    result = build(root, tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        used = {c["text"]: c["fontname"].split("+")[-1] for page in pdf.pages for c in page.chars if c["text"] in "L漢"}
+    assert used == {"L": "DejaVu-Sans-Mono", "漢": "Noto-Serif-CJK-JP"}, used
+    (root / "book.yaml").write_text(yaml.replace("Noto Serif CJK JP", "No Such Face"), encoding="utf-8")
+    with pytest.raises(FolioError) as caught:
+        build(root, tmp_path / "out", ("pdf",))
+    assert [d.format() for d in caught.value.diagnostics] == [
+        "book.yaml:4: fonts: 'No Such Face' is not an installed font family (fc-list lists those that are) nor a .ttf or .otf "
+        "file of the book"]

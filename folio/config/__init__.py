@@ -58,6 +58,8 @@ SCHEMA: tuple[Option, ...] = (
     Texts("illustrator", "Illustrators."),
     Text("lang", "BCP 47 language tag (en-US, fr, de-CH); drives hyphenation and quotes. Default en.", default="en",
          pattern=r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", shape="a BCP 47 tag like en-US"),
+    Texts("fonts", "Fonts to set the book in, before the theme's: installed families (as fc-list names them) or font files "
+          "inside the book (.ttf, .otf); each script the book uses that they do not draw gets a Noto family (docs/languages.md)."),
     Choice("dir", "Text direction: auto (the default: right to left for ar, he, fa, ur and the other languages written so), "
            "ltr or rtl.", ("auto", "ltr", "rtl")),
     Text("identifier", "urn:uuid:..., isbn:978... or a URL; required for EPUB."),
@@ -111,6 +113,7 @@ class Config:
     illustrator: tuple[str, ...] = ()
     lang: str = "en"
     dir: str = "auto"
+    fonts: tuple[str, ...] = ()
     identifier: str = ""
     publisher: str = ""
     date: str = ""

@@ -42,6 +42,7 @@ class FontPlan:
     """The fonts of one book's print edition."""
 
     families: list[str]  # the body's font-family list, in order
+    faces: list[tuple[str, str]] = field(default_factory=list)  # (family, file URI) of the book's own font files
     cjk: str = ""  # the CJK variant of the book's language (sc, tc, hk, jp, kr), when it uses Han, kana or hangul
     cjk_book: bool = False  # the book's language is Chinese, Japanese or Korean
     missing: dict[str, list[str]] = field(default_factory=dict)  # script name -> characters no font draws, in order
@@ -51,8 +52,9 @@ class FontPlan:
         """The style sheet that sets the plan's fonts (empty for a book the theme's fonts draw)."""
         if self.families == [THEME_FAMILY] and not self.cjk:
             return ""
-        page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book else self.families
-        rules = [f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
+        faces = [f'@font-face {{ font-family: "{family}"; src: url("{uri}"); }}' for family, uri in self.faces]
+        page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book and self.cjk else self.families
+        rules = [*faces, f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
         if self.cjk:  # text in a CJK language takes its punctuation (full-width “，”) and its Latin from the CJK font too
             others = [f for f in self.families if f not in CJK.values()]
             for variant, langs in CJK_LANGS.items():
@@ -74,17 +76,20 @@ def cjk_variant(lang: str) -> str:
     return "sc"  # zh, and Han in a book of another language
 
 
-def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...] = ()) -> FontPlan:
+def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...] = (), files: dict[str, Path] | None = None) -> FontPlan:
     """The fonts for a book whose text uses `chars`; `theme_font`: the theme's regular text face
-    (THEME_FAMILY); `own`: families book.yaml names first."""
+    (THEME_FAMILY); `own`: families book.yaml names, first; `files`: those that are font files
+    of the book, by family."""
     from fontTools import unicodedata
 
     theme = _cmap(str(theme_font), 0)
     others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and unicodedata.category(c)[0] != "C")
-    plan = FontPlan([*own, THEME_FAMILY], cjk_book=lang.split("-")[0].lower() in ("zh", "ja", "ko"))
+    files = files or {}
+    plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri()) for f in own if f in files],
+                    cjk_book=lang.split("-")[0].lower() in ("zh", "ja", "ko"))
+    covers = [(family, _cmap(str(files[family]), 0) if family in files else _family_cmap(family)) for family in own]
     if not others:
         return plan
-    covers = [(family, _family_cmap(family)) for family in own]
     variant = cjk_variant(lang)
     common = ("Zyyy", "Zinh")  # punctuation, digits, marks shared by scripts: placed after the scripts' own letters
     for char in sorted(others, key=lambda c: unicodedata.script(c) in common):
@@ -156,3 +161,18 @@ def _cmap(path: str, index: int) -> frozenset[int]:
         return frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap() or ())
     except Exception:  # noqa: BLE001 - a damaged or unreadable font covers nothing
         return frozenset()
+
+
+def font_family(path: Path) -> str:
+    """The family name a font file gives itself (its name table), or '' for a file that is no font."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        names = TTFont(str(path), fontNumber=0, lazy=True)["name"]
+        return str(names.getBestFamilyName() or "").strip()
+    except Exception:  # noqa: BLE001 - not a font, or a damaged one
+        return ""
+
+
+def installed(family: str) -> bool:
+    return family in _installed_families()

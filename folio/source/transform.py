@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from folio.config import Config
 from folio.errors import Reporter
-from folio.language.fonts import FontPlan, plan_fonts
+from folio.language.fonts import FontPlan, font_family, installed, plan_fonts
 from folio.theme import DEFAULT_STYLES
 from folio.model import Asset, Book, Chapter, Figure, Heading, Note
 from folio.paths import ContainmentError, contained
@@ -104,7 +104,26 @@ def _fonts(book: Book, report: Reporter) -> FontPlan:
     naming the chapters and the first line where it stands and the package that has a font."""
     config = book.config
     chars = set(config.title + config.subtitle + "".join(config.author)).union(*(set(c.text) for c in book.chapters))
-    plan = plan_fonts(chars, config.lang, DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf")
+    own, files = [], {}
+    for name in config.fonts:  # book.yaml's fonts: installed families, or font files of the book
+        if Path(name).suffix.lower() in (".ttf", ".otf", ".ttc"):
+            try:
+                path = contained(config.root, name)
+            except ContainmentError as exc:
+                report.error("book.yaml", config.line_of("fonts"), f"fonts: {exc}")
+                continue
+            family = font_family(path) if path.is_file() else ""
+            if not family:
+                report.error("book.yaml", config.line_of("fonts"), f"fonts: '{name}' is not a font file of the book")
+                continue
+            own.append(family)
+            files[family] = path
+        elif installed(name):
+            own.append(name)
+        else:
+            report.error("book.yaml", config.line_of("fonts"), f"fonts: '{name}' is not an installed font family (fc-list lists "
+                         "those that are) nor a .ttf or .otf file of the book")
+    plan = plan_fonts(chars, config.lang, DEFAULT_STYLES / "fonts" / "GentiumBookPlus-Regular.ttf", tuple(own), files)
     for script, missing in plan.missing.items():
         places = [(c.source, c.line_of(next(ch for ch in missing if ch in c.text)))
                   for c in book.chapters if not c.generated and any(ch in c.text for ch in missing)]
