@@ -155,6 +155,13 @@ def test_links_relative_to_the_book_s_web_site_become_full_links_with_base_url(m
     report = Reporter()
     book = load_book(root, report=report)
     assert not [d for d in report.items if d.code == "link-not-in-book"]
+    (root / "chapters" / "01.md").write_text("# One\n\n[site](/02/#two) and [page](02.html) and [gone](/09#x).\n", encoding="utf-8")
+    (root / "book.yaml").write_text((root / "book.yaml").read_text(encoding="utf-8").replace("base-url: https://example.org/guide/\n", ""),
+                                    encoding="utf-8")
+    report = Reporter()
+    pages = load_book(root, report=report)  # a chapter's page on the book's site (/02/, 02.html) is that chapter
+    assert _links(pages) == {"site": "#two", "page": "#two"}
+    assert [d.line for d in report.items if d.code == "link-not-in-book"] == [3]
     assert _links(book) == {"root": "https://example.org/docs/set%20up", "rel": "https://example.org/guide/page.html#top",
                      "ref": "https://example.org/bar/%E6%B5%8B?x=1", "Two": "#two"}
 

@@ -61,6 +61,13 @@ class FontPlan:
                 selector = ", ".join(f'[lang|="{lang}" i]' for lang in langs)
                 rules.append(f"{selector} {{ font-family: {_family_list([CJK[variant], *others])}; }}")
             rules.append(f'pre, code, kbd, samp {{ font-family: "{MONO_FAMILY}", "{CJK_MONO[self.cjk]}", monospace; }}')
+            # Han, kana and hangul are never slanted nor set in small capitals (fonts have neither: the engine would
+            # distort the glyphs); after the theme's rules, so an italic epigraph or subtitle is upright here too
+            cjk = ", ".join(f'[lang|="{lang}" i], [lang|="{lang}" i] *' for lang in ("zh", "ja", "ko"))
+            rules.append(f"{cjk} {{ font-style: normal !important; font-variant: normal !important; }}")
+            if self.cjk_book:  # the running heads too
+                pages = ", ".join(f"{name}:{side}" for side in ("left", "right") for name in ("front", "body", "body-first", "back"))
+                rules.append(f"@page {pages} {{ @top-center {{ font-style: normal; }} }}")
         return "\n".join(rules) + "\n"
 
 

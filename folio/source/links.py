@@ -2,7 +2,8 @@
 
 In: a chapter's Link nodes (after ids are made), the book, and `link_places` (every
 heading's text and every chapter file -> an id). Out: targets rewritten to ids (a heading
-named by its text through booklinks.py's placeholders, another chapter's file, an id), a
+named by its text through booklinks.py's placeholders, another chapter's file, or its page on
+the book's web site: `/ch2#setup`, `ch2.html`, for the chapter file `ch2.md`; an id), a
 link that cannot work kept as its text with a warning, a link to a missing id an error;
 each occurrence reported at its own line.
 """
@@ -10,6 +11,7 @@ each occurrence reported at its own line.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
@@ -31,7 +33,13 @@ def link_places(book: Book) -> dict[str, dict[str, str]]:
         headings.setdefault(heading_key(chapter.title_text), chapter.id)
         for heading in chapter.headings:
             headings.setdefault(heading_key(heading.text), heading.id)
-    return {"headings": headings, "files": {chapter.source: chapter.id for chapter in book.chapters if not chapter.generated}}
+    files = {chapter.source: chapter.id for chapter in book.chapters if not chapter.generated}
+    stems: dict[str, list[str]] = {}
+    for source in files:
+        stems.setdefault(posixpath.splitext(posixpath.basename(source))[0], []).append(source)
+    # a web site's address of a chapter page (/ch2, /ch2/, ch2.html), when one chapter file has that name
+    pages = {stem: sources[0] for stem, sources in stems.items() if len(sources) == 1}
+    return {"headings": headings, "files": files, "pages": pages}
 
 
 def _as_text(node: dict[str, Any]) -> None:
@@ -86,6 +94,9 @@ def check_links(chapter: Chapter, links: list[dict[str, Any]], book: Book, place
             continue
         line = line_of(f"]({url}", f"]({unquote(url)}", f"<{url}>", f"[{stringify(node['c'][1])}]", url, unquote(url))
         file = posixpath.normpath(posixpath.join(posixpath.dirname(chapter.source), unquote(parts.path))) if parts.path else chapter.source
+        page = re.sub(r"\.html?$", "", unquote(parts.path).strip("/").rsplit("/", 1)[-1])
+        if file not in places["files"] and page in places["pages"] and not parts.netloc:
+            file = places["pages"][page]  # /ch2#setup written for the book's web site: the chapter whose file is ch2.md
         if file in places["files"]:
             fragment = unquote(parts.fragment)
             if fragment and fragment not in book.id_chapter:
