@@ -34,6 +34,8 @@ CJK_LANGS = {"sc": ("zh", "zh-Hans", "zh-CN", "zh-SG"), "tc": ("zh-Hant", "zh-TW
 NAMED = {"Arab": "Noto Naskh Arabic", "Syrc": "Noto Sans Syriac", "Thaa": "Noto Sans Thaana", "Nkoo": "Noto Sans NKo",
          "Cher": "Noto Sans Cherokee", "Mong": "Noto Sans Mongolian", "Tfng": "Noto Sans Tifinagh", "Olck": "Noto Sans Ol Chiki"}
 GENERAL = ("Noto Serif", "Noto Sans", "Noto Sans Math", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Music")
+CASELESS = frozenset({"zh", "ja", "ko", "ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr", "hi", "mr", "ne",
+                      "sa", "bn", "pa", "gu", "or", "ta", "te", "kn", "ml", "si", "th", "lo", "km", "my", "bo", "am", "ti"})
 PACKAGES = {"cjk": "fonts-noto-cjk", "core": "fonts-noto-core"}
 
 
@@ -45,16 +47,19 @@ class FontPlan:
     faces: list[tuple[str, str]] = field(default_factory=list)  # (family, file URI) of the book's own font files
     cjk: str = ""  # the CJK variant of the book's language (sc, tc, hk, jp, kr), when it uses Han, kana or hangul
     cjk_book: bool = False  # the book's language is Chinese, Japanese or Korean
+    caseless_book: bool = False  # the book's language is written in a script without capitals (no small capitals then)
     missing: dict[str, list[str]] = field(default_factory=dict)  # script name -> characters no font draws, in order
     packages: dict[str, str] = field(default_factory=dict)  # script name -> the Debian package with a font for it
 
     def css(self) -> str:
         """The style sheet that sets the plan's fonts (empty for a book the theme's fonts draw)."""
-        if self.families == [THEME_FAMILY] and not self.cjk:
+        if self.families == [THEME_FAMILY] and not self.cjk and not self.caseless_book:
             return ""
         faces = [f'@font-face {{ font-family: "{family}"; src: url("{uri}"); }}' for family, uri in self.faces]
         page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book and self.cjk else self.families
         rules = [*faces, f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
+        if self.caseless_book:  # small capitals of a script without capitals would be a second, synthetic face
+            rules.append("html, html * { font-variant: normal !important; }")
         if self.cjk:  # text in a CJK language takes its punctuation (full-width “，”) and its Latin from the CJK font too
             others = [f for f in self.families if f not in CJK.values()]
             for variant, langs in CJK_LANGS.items():
@@ -92,8 +97,9 @@ def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...
     theme = _cmap(str(theme_font), 0)
     others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and unicodedata.category(c)[0] != "C")
     files = files or {}
+    primary = lang.split("-")[0].lower()
     plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri()) for f in own if f in files],
-                    cjk_book=lang.split("-")[0].lower() in ("zh", "ja", "ko"))
+                    cjk_book=primary in ("zh", "ja", "ko"), caseless_book=primary in CASELESS)
     covers = [(family, _cmap(str(files[family]), 0) if family in files else _family_cmap(family)) for family in own]
     if not others:
         return plan
