@@ -95,7 +95,7 @@ def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...
     import unicodedata as ucd
 
     theme = coverage(theme_font)
-    others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and ucd.category(c)[0] != "C")
+    others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and ucd.category(c) not in ("Cc", "Cf", "Cs"))
     files = files or {}
     primary = lang.split("-")[0].lower()
     plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri()) for f in own if f in files],
