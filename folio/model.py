@@ -106,6 +106,7 @@ class Chapter:
     role: str  # frontmatter | bodymatter | backmatter
     source: str  # path relative to the book, as in book.yaml
     text: str  # the Markdown source, for locating diagnostics
+    chars: frozenset[str] = frozenset()  # the characters of `text` (read.py, while pandoc reads): which fonts the book needs
     id: str = ""
     title: list[Inline] = field(default_factory=list)
     title_text: str = ""

@@ -55,7 +55,7 @@ class FontPlan:
         """The style sheet that sets the plan's fonts (empty for a book the theme's fonts draw)."""
         if self.families == [THEME_FAMILY] and not self.cjk and not self.caseless_book:
             return ""
-        faces = [f'@font-face {{ font-family: "{family}"; src: url("{uri}"); }}' for family, uri in self.faces]
+        faces = [f"@font-face {{ font-family: {_quoted(family)}; src: url({_quoted(uri)}); }}" for family, uri in self.faces]
         page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book and self.cjk else self.families
         rules = [*faces, f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
         if self.caseless_book:  # small capitals of a script without capitals would be a second, synthetic face
@@ -77,7 +77,12 @@ class FontPlan:
 
 
 def _family_list(families: list[str]) -> str:
-    return ", ".join(f'"{f}"' for f in families) + ", serif"
+    return ", ".join(_quoted(f) for f in families) + ", serif"
+
+
+def _quoted(text: str) -> str:
+    """A CSS string: a family name may come from a font's own name table, which a book's font file sets."""
+    return '"' + "".join(f"\\{ord(ch):x} " if ch in '"\\' or not ch.isprintable() else ch for ch in text) + '"'
 
 
 def cjk_variant(lang: str) -> str:

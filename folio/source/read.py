@@ -188,7 +188,7 @@ def read_chapter(index: int, entry: ChapterEntry, cache: AstCache, text: str | N
         share_spaces(ast["blocks"])
     except TooDeep as exc:
         raise FolioError(Diagnostic(entry.file, _line_of(text, first_word(exc.node)), str(exc))) from None
-    chapter = Chapter(index=index, role=entry.role, source=entry.file, text=text)
+    chapter = Chapter(index=index, role=entry.role, source=entry.file, text=text, chars=frozenset(text))
     return chapter, ast, diagnostics
 
 

@@ -103,7 +103,7 @@ def _fonts(book: Book, report: Reporter) -> FontPlan:
     """The fonts for the scripts the book uses; a warning for each script none of them draws,
     naming the chapters and the first line where it stands and the package that has a font."""
     config = book.config
-    chars = set(config.title + config.subtitle + "".join(config.author)).union(*(set(c.text) for c in book.chapters))
+    chars = set(config.title + config.subtitle + "".join(config.author)).union(*(c.chars or set(c.text) for c in book.chapters))
     own, files = [], {}
     for name in config.fonts:  # book.yaml's fonts: installed families, or font files of the book
         if Path(name).suffix.lower() in (".ttf", ".otf", ".ttc"):
@@ -233,7 +233,7 @@ def _one_chapter_per_heading(chapters: list[tuple[Chapter, dict[str, Any]]], rep
         opening = found and "title" in ast.get("meta", {}) and any(b["t"] != "RawBlock" for b in blocks[:found[0]])
         starts = [0, *(found if opening else found[1:])]  # a title block (% Title, YAML title:) then text: a chapter of its own
         for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(blocks)])):
-            piece = Chapter(index=len(out), role=chapter.role, source=chapter.source, text=chapter.text)
+            piece = Chapter(index=len(out), role=chapter.role, source=chapter.source, text=chapter.text, chars=chapter.chars)
             out.append((piece, {**ast, "blocks": blocks[begin:end], **({} if number == 0 else {"meta": {}})}))
     return out
 
