@@ -53,6 +53,14 @@ def epubcheck(path: Path) -> dict:
     }
 
 
+def epub_document(epub: Path, name: str = "01.xhtml") -> str:
+    """One document of an EPUB (the first whose name ends with `name`), as text."""
+    import zipfile
+
+    with zipfile.ZipFile(epub) as archive:
+        return next(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(name))
+
+
 def epubcheck_many(epubs: list[Path]) -> tuple[dict[str, tuple[int, int, int]], str]:
     """EPUBCheck on many EPUBs in one Java process (tools/EpubCheckMany.java): file -> (errors,
     warnings, fatal errors), and the whole log."""

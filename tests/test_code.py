@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import zipfile
 
 import pytest
-from conftest import epubcheck
+from conftest import epub_document, epubcheck
 
 from folio import build
 from folio.render.code import code_block
@@ -51,8 +50,7 @@ def test_highlighted_code_passes_epubcheck_and_prints_unhyphenated(make_book, tm
     result = build(root, tmp_path / "out", ("pdf", "epub"))
     report = epubcheck(result.outputs["epub"])
     assert (report["errors"], report["warnings"]) == (0, 0), report["messages"]
-    with zipfile.ZipFile(result.outputs["epub"]) as archive:
-        chapter = next(archive.read(n).decode() for n in archive.namelist() if n.endswith("01.xhtml"))
+    chapter = epub_document(result.outputs["epub"])
     assert chapter.count('class="hl-') >= 8 and 'style="counter-reset: line 4"' in chapter
     with pdfplumber.open(result.outputs["pdf"]) as pdf:
         text = "\n".join(p.extract_text() or "" for p in pdf.pages)

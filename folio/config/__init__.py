@@ -45,7 +45,8 @@ from folio.config.yamlnodes import (
     suggest,
 )
 from folio.errors import Diagnostic, FolioError
-from folio.language.words import LABELS
+from folio.language.scripts import direction
+from folio.language.words import LABELS, labels
 
 __all__ = ["ROLES", "SCHEMA", "TRIMS", "ChapterEntry", "Config", "load_config", "markdown"]
 
@@ -143,6 +144,16 @@ class Config:
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)
+
+    @property
+    def direction(self) -> str:
+        """"rtl" or "ltr": from `dir`, else from the language (language/scripts.py)."""
+        return direction(self.lang, self.dir)
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The words folio writes itself, in the book's language, with `labels:` over them."""
+        return labels(self.lang, self.labels)
 
 
 def load_config(root: Path) -> Config:

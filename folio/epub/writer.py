@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from folio.errors import Reporter
-from folio.language import labels
-from folio.language.scripts import direction
 from folio.model import Book, Chapter, Note
 from folio.paths import atomic_write
 from folio.render import hooks
@@ -148,7 +146,7 @@ def draft_epub(book: Book, pdf: PdfResult | None = None, only: set[tuple[str, in
     renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=lookup))
     env = theme_environment(book.root)
     meta = metadata(book)
-    words = labels(book.config.lang, book.config.labels)
+    words = book.config.words
     draft = EpubDraft(pdf=pdf, files=files)
     for chapter in [*book.text_chapters, *book.after_notes]:
         if only is not None and ("chapter", chapter.index) not in only:
@@ -192,7 +190,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
     where, chapter_files, notes_files = draft.files
     env = theme_environment(book.root)
     meta = metadata(book)
-    words = labels(book.config.lang, book.config.labels)
+    words = book.config.words
     config = book.config
 
     out = epub.EpubBook()
@@ -302,7 +300,7 @@ def _metadata(out: Any, book: Book) -> None:
     out.set_identifier(_identifier(config.identifier))
     out.set_title(config.title)
     out.set_language(config.lang)
-    if direction(config.lang, config.dir) == "rtl":  # the spine's page-progression-direction, and dir on the package
+    if config.direction == "rtl":  # the spine's page-progression-direction, and dir on the package
         out.set_direction("rtl")
     for i, name in enumerate(config.author):
         out.add_author(name, role="aut", uid=f"creator-{i}")

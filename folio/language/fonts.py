@@ -159,10 +159,7 @@ def _installed_families() -> frozenset[str]:
 
 @lru_cache(maxsize=64)
 def _family_cmap(family: str) -> frozenset[int]:
-    """The characters of an installed family's regular face (fontconfig finds its file), or of a
-    font file of the book."""
-    if Path(family).suffix.lower() in (".ttf", ".otf", ".ttc") and Path(family).is_file():
-        return _cmap(family, 0)
+    """The characters of an installed family's regular face (fontconfig finds its file)."""
     try:
         done = subprocess.run(["fc-list", "--format", "%{file}\t%{index}\t%{style}\n", f"{family}"], capture_output=True, text=True,
                               timeout=30)

@@ -26,6 +26,6 @@ RTL_PAGES = f"""/* Right to left: the folio on the outer side, which is the left
 """
 
 
-def direction_css(lang: str, configured: str = "auto") -> str:
+def direction_css(text_direction: str) -> str:
     """The print style sheet's running heads mirrored for a right-to-left book (else nothing)."""
-    return RTL_PAGES if direction(lang, configured) == "rtl" else ""
+    return RTL_PAGES if text_direction == "rtl" else ""

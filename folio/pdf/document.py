@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from folio.language import labels
 from folio.language.scripts import direction_css
 from folio.model import Book
 from folio.pdf.profiles import PROFILES, Profile, page_geometry
@@ -48,7 +47,7 @@ def print_context(book: Book, src: Callable[[str], str] | None = None, notes: st
     text_width = narrowest["trim"]["width"] - narrowest["margins"]["inner"] - narrowest["margins"]["outer"]
     renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False, print_pages=True,
                                     footnotes=notes == "footnotes", print_box=(text_width, narrowest["text_height"] * 0.78)))
-    words = labels(book.config.lang, book.config.labels)
+    words = book.config.words
     chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
     after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
     if "drop-caps" in body_classes(book).split():
@@ -126,5 +125,5 @@ def identifier(book: Book) -> bytes:
 def language_css(book: Book) -> list[tuple[str, str]]:
     """The print style sheet made for the book's languages: its fonts (language/fonts.py) and,
     right to left, its running heads mirrored; [] for a book the theme alone sets."""
-    text = (book.fonts.css() if book.fonts else "") + direction_css(book.config.lang, book.config.dir)
+    text = (book.fonts.css() if book.fonts else "") + direction_css(book.config.direction)
     return [(text, DEFAULT_STYLES.as_uri() + "/")] if text else []

@@ -39,7 +39,6 @@ from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from folio.errors import Reporter
-from folio.language.scripts import direction
 from folio.model import Book, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier as pdf_identifier
@@ -92,7 +91,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     context = print_context(book, profile=profile)
     geometry = page_geometry(book.config.trim, profile, 1)
     css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
-                                         rtl=direction(book.config.lang, book.config.dir) == "rtl", **geometry), book.root.as_uri() + "/")]
+                                         rtl=book.config.direction == "rtl", **geometry), book.root.as_uri() + "/")]
     css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
     css += language_css(book)
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]

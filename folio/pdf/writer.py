@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from folio.errors import Reporter
-from folio.language.scripts import direction
 from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier, language_css, print_html, roman
@@ -95,7 +94,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     for attempt in range(10):
         geometry = page_geometry(book.config.trim, profile, pages_guess)
         geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
-                                         rtl=direction(book.config.lang, book.config.dir) == "rtl", **geometry)
+                                         rtl=book.config.direction == "rtl", **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
         job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES)],
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),

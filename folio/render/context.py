@@ -12,8 +12,6 @@ import os
 import re
 from typing import Any
 
-from folio.language import labels
-from folio.language.scripts import direction
 from folio.language.words import numbered
 from folio.model import Book, Chapter
 from folio.render.renderer import Renderer, esc
@@ -89,9 +87,9 @@ def metadata(book: Book) -> dict[str, Any]:
         "subjects": list(config.subject),
         "keywords": ", ".join([*config.subject, *config.keywords]),
         "lang": config.lang,
-        "dir": direction(config.lang, config.dir),
+        "dir": config.direction,
         # the colophon names the faces the print edition is set in (language/fonts.py), in the book's language
-        "colophon": labels(config.lang, config.labels)["set_in"].replace("{}", ", ".join(book.fonts.families if book.fonts else ["Gentium Book Plus"])),
+        "colophon": config.words["set_in"].replace("{}", ", ".join(book.fonts.families if book.fonts else ["Gentium Book Plus"])),
         "modified": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         # PDF dates say when the file was made: only from SOURCE_DATE_EPOCH, never guessed
         "pdf_date": when.strftime("%Y-%m-%dT%H:%M:%SZ") if os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit() else "",

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Callable
 
-from folio.language import labels, quotes_for
+from folio.language import quotes_for
 from folio.language.words import numbered
-from folio.language.scripts import direction
 from folio.model import EQUATION_CLASS, Book, Chapter, Figure, Note
 from folio.render.code import code_block
 from folio.source.pandoc_ast import stringify
@@ -65,8 +64,8 @@ class Renderer:
         self.book = book
         self.links = links
         self.quotes = quotes_for(book.config.lang)
-        self.words = labels(book.config.lang, book.config.labels)
-        self.code_dir = ' dir="ltr"' if direction(book.config.lang, book.config.dir) == "rtl" else ""  # code runs left to right
+        self.words = book.config.words
+        self.code_dir = ' dir="ltr"' if book.config.direction == "rtl" else ""  # code runs left to right
         self.chapter: Chapter | None = None
         self._in_link = False  # HTML forbids a link inside a link: an inner one is rendered as its text
         self._plain = False  # rendering for contents and nav: note calls are left out
@@ -441,14 +440,13 @@ class Renderer:
         target = keys.get("data-target")
         if target is None:  # not resolved: the build has already failed with its error
             return label
+        after = ""  # what a page reference prints after the number ("第{}页": 页)
         if keys.get("data-kind") == "page":
             word = self.words["page"]
             if self.links.print_pages:  # the number is the page's, from CSS (target-counter), between the word's parts
                 front = self.book.chapters[self.book.id_chapter[target]].role == "frontmatter" if target in self.book.id_chapter else False
                 before, after = word.split("{}", 1) if "{}" in word else (word + " ", "")
                 text, extra = esc(before), f' class="xref page-ref{" roman" if front else ""}"'
-                if after:
-                    return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>{esc(after)}' if not (self._plain or self._in_link) else text
             else:
                 folio = self.links.page_of(target) if self.links.page_of else None
                 text, extra = (esc(numbered(word, folio)) if folio else label), ' class="xref"'
@@ -456,7 +454,7 @@ class Renderer:
             text, extra = label, ' class="xref"'
         if self._plain or self._in_link:
             return text
-        return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>'
+        return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>{esc(after)}'
 
 
 MIN_PRINT_PPI = 150

@@ -83,10 +83,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         check_links(chapter, found["Link"], book, places, report)
     book.equations = equations.typeset([f for c, found in zip(book.chapters, surveys) for f in equations.math_nodes(c, found["Math"])],
                                        report, math_cache)
-    from folio.language import labels
-
     xref.number(book)
-    xref.resolve(book, references, report, labels(config.lang, config.labels))
+    xref.resolve(book, references, report, config.words)
     book.styles = book_styles(config.root, report)
     book.fonts = _fonts(book, report)
     if config.cover_image is not None:
@@ -174,9 +172,7 @@ def survey(chapter: Chapter) -> Survey:
 
 
 def _bibliography_chapter(config: Config, bibliography: cite.Bibliography, index: int) -> Chapter:
-    from folio.language import labels
-
-    words = labels(config.lang, config.labels)
+    words = config.words
     title = config.bibliography_title or (words["bibliography"] if bibliography.note_style else words["references"])
     source = config.bibliography[0].relative_to(config.root).as_posix()
     return Chapter(index=index, role="backmatter", source=source, text="", id="bibliography",
