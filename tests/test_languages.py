@@ -18,6 +18,7 @@ from conftest import epubcheck
 from folio import build, load_book
 from folio.errors import Reporter
 from folio.language import fonts
+from folio.weasy import justify
 
 ZH = ("# 一\n\n今天晚上，很好的月光。\n\n我不见他，已是三十多年；今天见了，精神分外爽快。才知道以前的三十多年，全是发昏；"
       "然而须十分小心。不然，那赵家的狗，何以看我两眼呢？\n\n我怕得有理。\n")
@@ -92,6 +93,34 @@ def test_a_right_to_left_book_is_set_and_bound_right_to_left(make_book, tmp_path
     if lang == "ar":
         assert 'print("hello")' in "".join(c["text"] for c in page.chars if "Mono" in c["fontname"])
     assert width - right < left  # a recto (page 1): the wider margin, the gutter, is on its right
+
+
+# Lu Xun again, with Latin words in it (spaces a Latin-only justification would stretch)
+ZH_MIXED = ("# 一\n\n我翻开历史一查，这历史没有年代，歪歪斜斜的每叶上都写着 Ren Yi Dao De 几个字。我横竖睡不着，仔细看了半夜，"
+            "才从字缝里看出字来，满本都写着两个字是 Chi Ren！书上写着这许多字，佃户说了这许多话，却都笑吟吟的睁着怪眼看我。"
+            "我也是人，他们想要吃我了！\n\n凡事总须研究，才会明白。古来时常吃人，我也还记得，可是不甚清楚。"
+            "我翻开历史一查，这历史没有年代，歪歪斜斜的每叶上都写着几个字。我怕得有理。\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, text, paragraphs", [("zh-Hans", ZH_MIXED, 2), ("ja", JA, 2)])
+def test_chinese_and_japanese_lines_are_justified_between_their_characters(make_book, tmp_path, lang, text, paragraphs):
+    """Every line but a paragraph's last ends at the measure, the slack shared between the
+    characters: no gap between two characters of a line is wider than a quarter em (WeasyPrint
+    alone puts it all in the line's spaces, or leaves a line without one ragged)."""
+    import pdfplumber
+
+    result = build(_book(make_book, lang, text, "T"), tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        lines = [line["chars"] for page in pdf.pages for line in page.extract_text_lines(return_chars=True)
+                 if 10 < line["chars"][0]["size"] < 11 and len(line["chars"]) > 3 and ". ." not in line["text"]]  # the text
+    right = max(chars[-1]["x1"] for chars in lines)
+    full = [chars for chars in lines if abs(chars[-1]["x1"] - right) < 0.5]
+    assert len(lines) >= 6 and len(full) == len(lines) - paragraphs, [(c[0]["text"], right - c[-1]["x1"]) for c in lines]
+    gaps = [(after["x0"] - before["x1"], before["text"] + after["text"]) for chars in full for before, after in zip(chars, chars[1:])]
+    between = [gap for gap, pair in gaps if all(map(justify.CJK.match, pair))]
+    assert len(between) > 100 and max(between) < 0.1 * 10.5, max(between)  # a tenth of an em at most
+    assert max(gap for gap, _pair in gaps) < 0.4 * 10.5, max(gaps)  # a word space in a Latin run: as wide as in English
 
 
 def test_a_script_without_a_font_is_named_with_its_places_and_package(make_book, monkeypatch):

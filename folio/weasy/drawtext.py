@@ -19,8 +19,11 @@ fewer calls into Pango and cffi.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
+
+from folio.weasy.justify import stretched
 
 
 # long: WeasyPrint's draw_first_line, copied and changed in place; kept in its shape to compare with upstream
@@ -163,10 +166,12 @@ def _kept_layouts() -> Any:
     set_text, deactivate, reactivate = layout_class.set_text, layout_class.deactivate, layout_class.reactivate
     add_word_spacing = inline.add_word_spacing
 
+    @functools.wraps(set_text)
     def set_text_(self: Any, text: str, justify: bool = False) -> None:
         self._folio_plain = not justify
         set_text(self, text, justify)
 
+    @functools.wraps(deactivate)
     def deactivate_(self: Any) -> None:
         if self.__dict__.pop("_folio_plain", False) and "layout" in self.__dict__:
             self._folio_kept = (self.layout, self.language, self.text, self.style)
@@ -174,6 +179,7 @@ def _kept_layouts() -> Any:
             self.__dict__.pop("_folio_kept", None)
         deactivate(self)
 
+    @functools.wraps(reactivate)
     def reactivate_(self: Any, style: Any) -> None:
         kept = self.__dict__.pop("_folio_kept", None)
         if kept is not None and kept[3] is style and kept[2] == self.text:
@@ -183,6 +189,7 @@ def _kept_layouts() -> Any:
             return
         reactivate(self, style)
 
+    @functools.wraps(add_word_spacing)
     def add_word_spacing_(context: Any, box: Any, justification_spacing: float, x_advance: float) -> float:
         before = box.pango_layout if isinstance(box, TextBox) else None
         x_advance = add_word_spacing(context, box, justification_spacing, x_advance)
@@ -237,7 +244,11 @@ def _justified_runs(stream: Any, layout: Any, style: Any, fields: int) -> list |
     values, count = _glyph_values(glyph_item.glyphs, fields)
     word_spacing = style["word_spacing"] + layout.justification_spacing
     spaces = [(m.start(), m.end()) for m in _SPACES.finditer(utf8)] if word_spacing else []
-    if not spaces:  # no letter spacing: the justified layout is this one
+    if not spaces and not word_spacing:  # no letter spacing: the justified layout is this one
+        return [(glyph_item, pango_font, values, count, 0, count, None)]
+    if stretched(text):  # letter spacing on its Chinese or Japanese characters too (justify.py)
+        return None
+    if not spaces:
         return [(glyph_item, pango_font, values, count, 0, count, None)]
     if pango_font != _space_font(style):
         return None

@@ -62,6 +62,12 @@ def _hyphen_limit() -> None:
     install()
 
 
+def _cjk_justify() -> None:
+    from folio.weasy.justify import install
+
+    install()
+
+
 def _pango_at_least(version: int, label: str) -> Callable[[], str | None]:
     def check() -> str | None:
         from weasyprint.text.ffi import pango
@@ -109,6 +115,15 @@ ENTRIES: tuple[Entry, ...] = (
            "weasyprint.text.line_break.Layout.reactivate": "0b89ee097104b713",
            "weasyprint.layout.inline.add_word_spacing": "879516e71f1b80fa"},
           _drawtext, _draw_text_check),
+    Entry("cjk-justify", "justified Chinese and Japanese lines stretched between their characters, not at their spaces alone",
+          ("weasyprint.text.ffi.pango.pango_attr_letter_spacing_new", "weasyprint.layout.inline.count_expandable_spaces",
+           "weasyprint.text.line_break.Layout.set_text"),
+          {"weasyprint.layout.inline.count_expandable_spaces": "175fe6f42576ed38",
+           "weasyprint.layout.inline.justify_line": "f83b21ff8793ba6b",
+           "weasyprint.layout.inline.add_word_spacing": "879516e71f1b80fa",
+           "weasyprint.text.line_break.Layout.set_text": "fe23ca9937dbf520"},
+          _cjk_justify, speedup=False,
+          fallback="Chinese and Japanese lines justified at their spaces only (a line without one is left ragged)"),
     Entry("layout-setup", "Pango context, font description and feature list made once per font configuration",
           ("weasyprint.text.line_break.Layout.setup", "weasyprint.text.fonts.FontConfiguration.add_font_face",
            "weasyprint.text.fonts.font_features", "weasyprint.text.fonts.get_font_description"),
