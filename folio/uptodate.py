@@ -3,7 +3,7 @@
 In: the book folder, the output folder, the formats and profile asked for. Out: the
 fingerprint (a SHA-256 over the content of every file of the book folder outside its
 outputs and hidden folders, folio's theme files, folio's version, the formats, the
-profile and SOURCE_DATE_EPOCH), and the record of the last build made with it
+profile, SOURCE_DATE_EPOCH and the state of the system's font folders), and the record of the last build made with it
 (out/.folio-cache/build.json: the outputs with their SHA-256 and the build's
 diagnostics). `folio build` skips a build whose fingerprint and outputs match the
 record, and repeats its warnings. Contents are hashed, not dates, so a touched file
@@ -45,7 +45,23 @@ def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | 
                 total.update(f"{path.relative_to(base).as_posix()}\0{_digest(path)}\0".encode())
     for path in _named_in_book_yaml(root):  # and what book.yaml names inside hidden folders
         total.update(f"{path}\0{_digest(path) if path.is_file() else '-'}\0".encode())
+    total.update(_installed_fonts().encode())
     return total.hexdigest()
+
+
+FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+
+
+def _installed_fonts() -> str:
+    """The state of the system's font folders (each folder's modification time: installing or
+    removing a font changes its folder's): a book whose warning said to install a font for a
+    script is built again once it is installed (2 ms)."""
+    state = []
+    for base in FONT_FOLDERS:
+        for folder, dirs, _files in os.walk(os.path.expanduser(base)):
+            dirs.sort()
+            state.append(f"{folder}\0{os.stat(folder).st_mtime_ns}")
+    return "\n".join(state)
 
 
 def _named_in_book_yaml(root: Path) -> list[Path]:

@@ -20,6 +20,7 @@ command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)  # folio asks fontco
 if [ "$mode" = "--test" ] || [ "$mode" = "--fonts" ]; then  # fonts for other scripts than Latin, Greek, Cyrillic
   fc-list : family 2>/dev/null | grep -q "Noto Serif CJK" || missing+=(fonts-noto-cjk)
   fc-list : family 2>/dev/null | grep -q "Noto Naskh Arabic" || missing+=(fonts-noto-core)
+  fc-list : family 2>/dev/null | grep -q "Noto Color Emoji" || missing+=(fonts-noto-color-emoji)
 fi
 if [ "$mode" = "--test" ]; then
   command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)

@@ -71,6 +71,18 @@ def test_unchanged_book_is_not_rebuilt(book):
     assert digests(book) == before
 
 
+def test_a_font_installed_since_the_last_build_builds_again(book, tmp_path, monkeypatch):
+    """A build that warned "install fonts-noto-cjk" is not "up to date" once the font is in."""
+    from folio import uptodate
+
+    monkeypatch.setattr(uptodate, "FONT_FOLDERS", (str(tmp_path / "fonts"),))
+    (tmp_path / "fonts").mkdir()
+    build(book)
+    assert "up to date" in build(book).output
+    (tmp_path / "fonts" / "opentype").mkdir()  # a font package unpacked
+    assert "up to date" not in build(book).output
+
+
 def test_touching_a_file_without_changing_it_does_not_rebuild(book):
     build(book)
     path = book / "chapters" / "02-two.md"

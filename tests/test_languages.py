@@ -7,13 +7,14 @@ The texts are public-domain excerpts: Lu Xun, 狂人日记 (1918); Akutagawa Ry�
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import epubcheck
+from conftest import epub_document, epubcheck
 
 from folio import build, load_book
 from folio.errors import Reporter
@@ -117,10 +118,28 @@ def test_chinese_and_japanese_lines_are_justified_between_their_characters(make_
     right = max(chars[-1]["x1"] for chars in lines)
     full = [chars for chars in lines if abs(chars[-1]["x1"] - right) < 0.5]
     assert len(lines) >= 6 and len(full) == len(lines) - paragraphs, [(c[0]["text"], right - c[-1]["x1"]) for c in lines]
-    gaps = [(after["x0"] - before["x1"], before["text"] + after["text"]) for chars in full for before, after in zip(chars, chars[1:])]
+    gaps = [(after["x0"] - before["x1"], before["text"] + after["text"]) for chars in full for before, after in itertools.pairwise(chars)]
     between = [gap for gap, pair in gaps if all(map(justify.CJK.match, pair))]
     assert len(between) > 100 and max(between) < 0.1 * 10.5, max(between)  # a tenth of an em at most
     assert max(gap for gap, _pair in gaps) < 0.4 * 10.5, max(gaps)  # a word space in a Latin run: as wide as in English
+
+
+@pytest.mark.slow
+def test_wrapped_chinese_lines_join_without_spaces_and_emoji_and_digits_keep_their_fonts(make_book, tmp_path):
+    """A Chinese or Japanese paragraph wrapped in the source reads as one (no space where the
+    line broke, pandoc's east_asian_line_breaks); an emoji is drawn with the emoji face, and the
+    digits beside it with the text's font (a colour-emoji face has digits too, and fontconfig
+    puts it first when it is named)."""
+    import pdfplumber
+
+    text = "# 一\n\n今天晚上，\n很好的月光。2015年，我看见🍎和🍇。\n"
+    result = build(_book(make_book, "zh-Hans", text, "T"), tmp_path / "out", ("pdf", "epub"))
+    assert not [d for d in result.diagnostics if d.code in ("font-missing-glyph", "pdf-layout")], result.diagnostics
+    assert "今天晚上，很好的月光。" in epub_document(result.outputs["epub"])
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        used = {c["text"]: c["fontname"].split("+")[-1] for page in pdf.pages for c in page.chars if c["text"] in "2015🍎🍇月"}
+    assert used == {"2": "Noto-Serif-CJK-SC", "0": "Noto-Serif-CJK-SC", "1": "Noto-Serif-CJK-SC", "5": "Noto-Serif-CJK-SC",
+                    "月": "Noto-Serif-CJK-SC", "🍎": "Noto-Color-Emoji", "🍇": "Noto-Color-Emoji"}, used
 
 
 def test_a_script_without_a_font_is_named_with_its_places_and_package(make_book, monkeypatch):

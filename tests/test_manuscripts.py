@@ -50,7 +50,29 @@ def test_a_figure_written_in_raw_html_keeps_its_picture(make_book, tmp_path):
 
     with pytest.raises(FolioError) as caught:
         build(root, tmp_path / "out", ("epub",))
-    assert [d.format() for d in caught.value.diagnostics] == ["chapters/01.md:12: image 'images/none.png' does not exist"]
+    assert [d.format() for d in caught.value.diagnostics] == ["chapters/01.md:12: image 'images/none.png' does not exist (looked for from the book folder and from chapters/)"]
+
+
+def test_an_image_beside_its_chapter_in_a_subfolder_is_found(make_book, tmp_path):
+    """A chapter in a folder of its own (source/basic/x/README.md, as on GitHub or GitBook) names
+    its pictures from its folder (./img/a.png, ../shared/b.png); the book folder's paths still come
+    first; a figure without alt= is warned about at its own line, not the chapter's first."""
+    from conftest import png
+
+    yaml = ("title: Subfolders\nlang: en\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d61\n"
+            "chapters:\n  - source/basic/x/README.md\n")
+    chapter = ("# Ex\n\nText.\n\n![A diagram.](./img/a.png)\n\n![Shared.](../shared/b.png){alt=\"b\"}\n\n"
+               "![From the root.](images/c.png){alt=\"c\"}\n")
+    root = make_book({}, yaml, extra={"source/basic/x/README.md": chapter, "source/basic/x/img/a.png": png(30, 20),
+                                      "source/basic/shared/b.png": png(40, 20), "images/c.png": png(50, 20),
+                                      "source/basic/x/images/c.png": png(60, 20)})
+    result = build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in result.diagnostics if d.code == "figure-no-alt"] == [
+        "source/basic/x/README.md:5: warning: figure 'figure-1' has no alt= text [figure-no-alt]"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        packed = {name.rsplit("/", 1)[-1]: len(archive.read(name)) for name in archive.namelist() if name.endswith(".png")}
+    assert set(packed) == {"a.png", "b.png", "c.png"}
+    assert packed["c.png"] == len(png(50, 20))  # the book folder's images/c.png, not the chapter folder's
 
 
 def test_a_task_list_has_boxes_not_bullets(make_book, tmp_path):

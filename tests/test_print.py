@@ -277,10 +277,11 @@ def test_no_word_runs_off_the_page(make_book, tmp_path, trim, length):
 
 
 def test_a_table_wider_than_the_page_is_a_warning_at_its_line(make_book, tmp_path):
-    """Forty columns cannot fit a 6 x 9 page: a warning at the table's line, in the parts build and
-    in the one-document (proof) build alike; a table that fits says nothing."""
+    """Forty columns cannot fit a 6 x 9 page: a warning at the table's line (its first row's, not
+    where its first cell's text first stands), in the parts build and in the one-document (proof)
+    build alike; a table that fits says nothing."""
     wide = "| " + " | ".join(f"c{i}" for i in range(40)) + " |\n|" + "---|" * 40 + "\n| " + " | ".join("x" for _ in range(40)) + " |\n"
-    book = _one_chapter_book(make_book, "Some text.\n\n" + wide + "\nA table that fits:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    book = _one_chapter_book(make_book, "Some text on c0, c1 and c2.\n\n" + wide + "\nA table that fits:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     for profile in ("print", "proof"):
         result = build(book, tmp_path / profile, ("pdf",), profile=profile)
         found = [d.format() for d in result.diagnostics if d.code == "table-too-wide"]

@@ -380,8 +380,8 @@ def test_every_occurrence_of_a_mistake_is_listed_at_its_own_line(make_book):
     in one build; a heading with an apostrophe is found at its line, not line 1."""
     root = make_book({"01.md": "# One\n\n![A.](images/none.png){alt=x}\n\nText.\n\n![B.](images/none.png){alt=x}\n",
                       "02.md": "# Two\n\n#### Don't skip\n"})
-    assert errors_of(root) == ["chapters/01.md:3: image 'images/none.png' does not exist",
-                               "chapters/01.md:7: image 'images/none.png' does not exist"]
+    assert errors_of(root) == ["chapters/01.md:3: image 'images/none.png' does not exist (looked for from the book folder and from chapters/)",
+                               "chapters/01.md:7: image 'images/none.png' does not exist (looked for from the book folder and from chapters/)"]
     report = Reporter()
     (root / "chapters" / "01.md").write_text("# One\n\nText.\n", encoding="utf-8")
     load_book(root, report=report)

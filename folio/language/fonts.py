@@ -33,10 +33,13 @@ CJK_LANGS = {"sc": ("zh", "zh-Hans", "zh-CN", "zh-SG"), "tc": ("zh-Hant", "zh-TW
 # Families whose name is not "Noto Serif <script name>" (or that have only a sans design)
 NAMED = {"Arab": "Noto Naskh Arabic", "Syrc": "Noto Sans Syriac", "Thaa": "Noto Sans Thaana", "Nkoo": "Noto Sans NKo",
          "Cher": "Noto Sans Cherokee", "Mong": "Noto Sans Mongolian", "Tfng": "Noto Sans Tifinagh", "Olck": "Noto Sans Ol Chiki"}
-GENERAL = ("Noto Serif", "Noto Sans", "Noto Sans Math", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Music")
+EMOJI_FACE, EMOJI_FAMILY = "Noto Color Emoji", "folio emoji"  # the installed family; the @font-face that has its emoji only
+GENERAL = ("Noto Serif", "Noto Sans", "Noto Sans Math", "Noto Sans Symbols", "Noto Sans Symbols 2", "Noto Music", EMOJI_FACE)
 CASELESS = frozenset({"zh", "ja", "ko", "ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr", "hi", "mr", "ne",
                       "sa", "bn", "pa", "gu", "or", "ta", "te", "kn", "ml", "si", "th", "lo", "km", "my", "bo", "am", "ti"})
-PACKAGES = {"cjk": "fonts-noto-cjk", "core": "fonts-noto-core"}
+PACKAGES = {"cjk": "fonts-noto-cjk", "core": "fonts-noto-core", "emoji": "fonts-noto-color-emoji"}
+# pictographs, emoticons, transport and map symbols, ...: Noto Color Emoji (WeasyPrint draws its colour bitmaps)
+EMOJI = ((0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0xFE0F, 0xFE0F))
 
 
 @dataclass
@@ -44,20 +47,32 @@ class FontPlan:
     """The fonts of one book's print edition."""
 
     families: list[str]  # the body's font-family list, in order
-    faces: list[tuple[str, str]] = field(default_factory=list)  # (family, file URI) of the book's own font files
+    faces: list[tuple[str, str, str]] = field(default_factory=list)  # (family, file URI, unicode-range or "") of @font-face rules
     cjk: str = ""  # the CJK variant of the book's language (sc, tc, hk, jp, kr), when it uses Han, kana or hangul
     cjk_book: bool = False  # the book's language is Chinese, Japanese or Korean
     caseless_book: bool = False  # the book's language is written in a script without capitals (no small capitals then)
     missing: dict[str, list[str]] = field(default_factory=dict)  # script name -> characters no font draws, in order
     packages: dict[str, str] = field(default_factory=dict)  # script name -> the Debian package with a font for it
 
+    def files(self) -> list[Path]:
+        """The font files the style sheet loads (WeasyPrint may read them, beside the book's and theme's folders)."""
+        from urllib.parse import unquote, urlsplit
+
+        return [Path(unquote(urlsplit(uri).path)) for _family, uri, _ranges in self.faces]
+
     def css(self) -> str:
         """The style sheet that sets the plan's fonts (empty for a book the theme's fonts draw)."""
         if self.families == [THEME_FAMILY] and not self.cjk and not self.caseless_book:
             return ""
-        faces = [f"@font-face {{ font-family: {_quoted(family)}; src: url({_quoted(uri)}); }}" for family, uri in self.faces]
+        faces = [f"@font-face {{ font-family: {_quoted(family)}; src: url({_quoted(uri)});{f' unicode-range: {ranges};' if ranges else ''} }}"
+                 for family, uri, ranges in self.faces]
         page = [CJK[self.cjk], *(f for f in self.families if f not in CJK.values())] if self.cjk_book and self.cjk else self.families
         rules = [*faces, f"html {{ font-family: {_family_list(self.families)}; }}", f"@page {{ font-family: {_family_list(page)}; }}"]
+        # code: the monospaced face, then the CJK one, then the book's other scripts' (and its emoji) for what they lack
+        mono = [MONO_FAMILY, *([CJK_MONO[self.cjk]] if self.cjk else []),
+                *(f for f in self.families if f != THEME_FAMILY and f not in CJK.values())]
+        if len(mono) > 1:
+            rules.append(f"pre, code, kbd, samp {{ font-family: {', '.join(_quoted(f) for f in mono)}, monospace; }}")
         if self.caseless_book:  # small capitals of a script without capitals would be a second, synthetic face
             rules.append("html, html * { font-variant: normal !important; }")
         if self.cjk:  # text in a CJK language takes its punctuation (full-width “，”) and its Latin from the CJK font too
@@ -65,7 +80,6 @@ class FontPlan:
             for variant, langs in CJK_LANGS.items():
                 selector = ", ".join(f'[lang|="{lang}" i]' for lang in langs)
                 rules.append(f"{selector} {{ font-family: {_family_list([CJK[variant], *others])}; }}")
-            rules.append(f'pre, code, kbd, samp {{ font-family: "{MONO_FAMILY}", "{CJK_MONO[self.cjk]}", monospace; }}')
             # Han, kana and hangul are never slanted nor set in small capitals (fonts have neither: the engine would
             # distort the glyphs); after the theme's rules, so an italic epigraph or subtitle is upright here too
             cjk = ", ".join(f'[lang|="{lang}" i], [lang|="{lang}" i] *' for lang in ("zh", "ja", "ko"))
@@ -103,7 +117,7 @@ def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...
     others = sorted(c for c in chars if ord(c) > 0x20 and ord(c) not in theme and not c.isspace() and ucd.category(c) not in ("Cc", "Cf", "Cs"))
     files = files or {}
     primary = lang.split("-")[0].lower()
-    plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri()) for f in own if f in files],
+    plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri(), "") for f in own if f in files],
                     cjk_book=primary in ("zh", "ja", "ko"), caseless_book=primary in CASELESS)
     if not others:
         return plan
@@ -125,13 +139,23 @@ def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...
             family, package = _script_family(script), PACKAGES["core"]
         cmap = _family_cmap(family) if family else frozenset()
         if ord(char) not in cmap:  # a script Noto draws in its general faces (Latin and Cyrillic extensions), or a symbol
-            family = next((f for f in GENERAL if ord(char) in _family_cmap(f)), family)
-            cmap = _family_cmap(family) if family else frozenset()
-        if family and family not in plan.families and cmap:
+            family = next((f for f in GENERAL if ord(char) in _general_cmap(f)), family)
+            cmap = _general_cmap(family) if family else frozenset()
+        if family == EMOJI_FACE and cmap and EMOJI_FAMILY not in plan.families:
+            # its emoji only (it has digits too, and fontconfig sorts a colour font first when it is named)
+            plan.faces.append((EMOJI_FAMILY, _family_file(family).as_uri(), ", ".join(f"U+{a:X}-{b:X}" for a, b in EMOJI)))
+            plan.families.append(EMOJI_FAMILY)
+            covers.append((family, cmap))
+        elif family and family not in plan.families and family != EMOJI_FACE and cmap:
             plan.families.append(family)
             covers.append((family, cmap))
         if ord(char) not in cmap:
-            name = unicodedata.script_name(script, default=script) if script not in common + ("Zzzz",) else "symbol"
+            symbol = script in common + ("Zzzz",)
+            name = "symbol" if symbol else unicodedata.script_name(script, default=script)
+            if symbol:  # the package of the general face that would have it, unless that face is installed already
+                emoji = any(first <= ord(char) <= last for first, last in EMOJI)
+                face, package = (EMOJI_FACE, PACKAGES["emoji"]) if emoji else ("Noto Sans Symbols", PACKAGES["core"])
+                family = "" if installed(face) else face
             plan.missing.setdefault(name, []).append(char)
             plan.packages.setdefault(name, package if family else "")
     return plan
@@ -157,17 +181,36 @@ def _installed_families() -> frozenset[str]:
     return frozenset(name.strip() for line in done.stdout.splitlines() for name in line.split(","))
 
 
+def _general_cmap(family: str) -> frozenset[int]:
+    """What a general face is used for: all its characters, but the emoji face's emoji only."""
+    cmap = _family_cmap(family)
+    return frozenset(c for c in cmap if any(a <= c <= b for a, b in EMOJI)) if family == EMOJI_FACE else cmap
+
+
 @lru_cache(maxsize=64)
-def _family_cmap(family: str) -> frozenset[int]:
-    """The characters of an installed family's regular face (fontconfig finds its file)."""
+def _family_face(family: str) -> tuple[str, int] | None:
+    """The file and index of an installed family's regular face, as fontconfig finds it."""
     try:
         done = subprocess.run(["fc-list", "--format", "%{file}\t%{index}\t%{style}\n", f"{family}"], capture_output=True, text=True,
                               timeout=30)
     except (OSError, subprocess.SubprocessError):
-        return frozenset()
+        return None
     faces = [line.split("\t") for line in done.stdout.splitlines() if line.count("\t") == 2]
     faces.sort(key=lambda face: ("Regular" not in face[2], face[0]))
-    return _cmap(faces[0][0], int(faces[0][1])) if faces else frozenset()
+    return (faces[0][0], int(faces[0][1])) if faces else None
+
+
+def _family_file(family: str) -> Path:
+    face = _family_face(family)
+    assert face is not None, family  # only called for a family whose characters were found
+    return Path(face[0])
+
+
+@lru_cache(maxsize=64)
+def _family_cmap(family: str) -> frozenset[int]:
+    """The characters of an installed family's regular face (fontconfig finds its file)."""
+    face = _family_face(family)
+    return _cmap(*face) if face else frozenset()
 
 
 @lru_cache(maxsize=8)

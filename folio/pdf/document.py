@@ -122,6 +122,12 @@ def identifier(book: Book) -> bytes:
     return hashlib.md5(seed).hexdigest().encode("ascii")
 
 
+def layout_roots(book: Book) -> list[str]:
+    """What the layout may read: the book's folder, the theme's, and the font files its fonts
+    plan loads from the system (an emoji face limited to its emoji)."""
+    return [str(book.root), str(DEFAULT_STYLES), *(str(path) for path in (book.fonts.files() if book.fonts else []))]
+
+
 def language_css(book: Book) -> list[tuple[str, str]]:
     """The print style sheet made for the book's languages: its fonts (language/fonts.py) and,
     right to left, its running heads mirrored; [] for a book the theme alone sets."""

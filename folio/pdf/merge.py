@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from folio.errors import Reporter
-from folio.model import Book, PageStart, PdfResult
+from folio.model import Book, Chapter, PageStart, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import roman
 from folio.weasy.jobs import PartResult
@@ -59,12 +59,29 @@ def report_layout_messages(messages: list[str], report: Reporter) -> None:
                     f"{', '.join(shown[:12])}{' ...' if len(shown) > 12 else ''}")
 
 
+def _table_line(chapter: Chapter, words: str) -> int | None:
+    """The source line of a table whose first cells' texts are `words` (tab-separated): the
+    first line that has them in order (a pipe or grid table's first row), else where the
+    longest of them stands."""
+    cells = words.split("\t")
+    for number, line in enumerate(chapter.text.splitlines(), 1):
+        position = 0
+        for cell in cells:
+            position = line.find(cell, position)
+            if position < 0:
+                break
+            position += len(cell)
+        else:
+            return number
+    return chapter.line_of(max(cells, key=len), None)
+
+
 def report_wide_tables(book: Book, wide: list, labels: list[str], report: Reporter) -> None:
     """A warning for each table laid out wider than the text block, at its chapter's line."""
     for part, page, words, over in wide:
         ident = part.split(":", 1)[1] if part else ""
         chapter = book.chapters[book.id_chapter[ident]] if ident in book.id_chapter else None
-        report.warn("table-too-wide", chapter.source if chapter else "book.yaml", chapter.line_of(words, None) if chapter and words else None,
+        report.warn("table-too-wide", chapter.source if chapter else "book.yaml", _table_line(chapter, words) if chapter and words else None,
                     f"a table on page {labels[page] if page < len(labels) else page + 1} is {over:.0f} pt wider than the text "
                     "block and runs off the page: give it fewer or narrower columns, or set it smaller in the book's style sheet")
 

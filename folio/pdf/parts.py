@@ -42,13 +42,13 @@ from folio.errors import Reporter
 from folio.model import Book, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier as pdf_identifier
-from folio.pdf.document import language_css, print_context, print_html
+from folio.pdf.document import language_css, layout_roots, print_context, print_html
 from folio.pdf.merge import merge
 from folio.pdf.pool import engine_status, submit, weasyprint_version
 from folio.pdf.profiles import Profile, page_geometry
 from folio.render import hooks
 from folio.render.templates import render_template, theme_environment
-from folio.theme import DEFAULT_STYLES, theme_styles
+from folio.theme import theme_styles
 from folio.version import __version__
 from folio.weasy.jobs import PartCache, PartJob, PartResult
 from folio.weasy.worker import furniture_html, lay_out, lay_out_furniture
@@ -95,7 +95,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
     css += language_css(book)
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
-    roots = [str(book.root), str(DEFAULT_STYLES)]
+    roots = layout_roots(book)
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
     common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts), book.config.notes])
     store = PartCache(cache)

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from folio.errors import Reporter
 from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
-from folio.pdf.document import identifier, language_css, print_html, roman
+from folio.pdf.document import identifier, language_css, layout_roots, print_html, roman
 from folio.pdf.merge import report_layout_messages, report_wide_tables
 from folio.pdf.pool import submit
 from folio.pdf.profiles import (
@@ -34,7 +34,7 @@ from folio.pdf.profiles import (
     page_geometry,
 )
 from folio.render.templates import render_template, theme_environment
-from folio.theme import DEFAULT_STYLES, theme_styles
+from folio.theme import theme_styles
 from folio.weasy.jobs import PartJob, PartResult
 from folio.weasy.worker import lay_out_document
 
@@ -96,7 +96,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
         geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
                                          rtl=book.config.direction == "rtl", **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
-        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", [str(book.root), str(DEFAULT_STYLES)],
+        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", layout_roots(book),
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),
                       full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
                       css_bases=[b for _, b in css], fixes=fixes,

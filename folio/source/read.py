@@ -32,9 +32,10 @@ from folio.source.examples import unlabelled
 from folio.source.pandoc_ast import MAX_NESTING, TooDeep, first_word, share_spaces
 from folio.source.pandoc_run import PandocLimit, pandoc_version, run_pandoc
 
-# Pandoc's Markdown with folio's one change: folio makes heading ids itself, so it
-# knows which ids the author wrote (duplicates of those are errors).
-READER_FORMAT = "markdown-auto_identifiers"
+# Pandoc's Markdown with folio's two changes: folio makes heading ids itself, so it knows
+# which ids the author wrote; and a line break between two East Asian wide characters is no
+# space (Chinese and Japanese are written without spaces, and wrapped anywhere in the source).
+READER_FORMAT = "markdown-auto_identifiers+east_asian_line_breaks"
 PANDOC_TIMEOUT = 60  # seconds for one chapter, and as many again for each MB of it (the large book's 1.7 MB read in 2 s)
 _WARNING_LINE_RE = re.compile(r"line (\d+) column (\d+)")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -16,28 +16,26 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from folio.config import Config
 from folio.errors import Reporter
 from folio.language.fonts import FontPlan, font_family, installed, plan_fonts
 from folio.theme import DEFAULT_STYLES
-from folio.model import Asset, Book, Chapter, Figure, Heading, Note
+from folio.model import Book, Chapter, Heading, Note
 from folio.paths import ContainmentError, contained
 from folio.source import cite, equations, examples, images, xref
+from folio.source.figures import asset_key, check_figures_and_images, raw_images
 from folio.source.frontmatter import merge_front_matter
 from folio.source.links import check_links, link_places
-from folio.source.pandoc_ast import attr_of, iter_inlines, pandoc_identifier, stringify
+from folio.source.pandoc_ast import attr_of, pandoc_identifier, stringify
 from folio.source.sanitize import (
     clean_keyvals,
     clean_raw,
-    raw_attributes,
 )
 from folio.source.styles import book_styles
 
 _UNDEFINED_NOTE_RE = re.compile(r"\[\^([^\]\s]+)\]")
 _RAW_ID_RE = re.compile(r"""<[A-Za-z][^>]*?\sid\s*=\s*(["']?)([^"'\s>]+)\1""")
-_SAFE_KEY_RE = re.compile(r"[^A-Za-z0-9._/-]+")
 
 
 def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], report: Reporter, math_cache: Path | None = None) -> Book:
@@ -72,8 +70,8 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
         slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-") or "chapter"
         chapter.slug = _unique(f"chapter-{slug}" if RESERVED_SLUGS.fullmatch(slug) else slug, slugs)
         _number_headings(chapter, found, taken, book, report)
-        _raw_images(found)
-        _check_figures_and_images(chapter, found, book, report)
+        raw_images(found)
+        check_figures_and_images(chapter, found, book, report)
         xref.collect_tables(chapter, found["Table"], taken, book)
         if not chapter.generated:
             _sanitise(chapter, found, report)
@@ -88,7 +86,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
     book.styles = book_styles(config.root, report)
     book.fonts = _fonts(book, report)
     if config.cover_image is not None:
-        key = _asset_key(config.cover_image, config.root, book.assets)
+        key = asset_key(config.cover_image, config.root, book.assets)
         try:
             book.cover = images.checked_asset(key, config.cover_image)
             book.assets.setdefault(key, book.cover)
@@ -189,7 +187,6 @@ RESERVED_CHAPTER_IDS = re.compile(r"front|notes|folio-.*|page-(?:[0-9]+|[ivxlcdm
 # (notes-SLUG); such a slug is prefixed chapter-
 RESERVED_SLUGS = re.compile(r"nav|cover|titlepage|toc|content|notes-.*")
 # an image keeps its name in the EPUB: never a name the package itself uses
-_PACKAGE_NAMES = re.compile(r"(?:.*\.(?:xhtml|html|opf|ncx|css)|mimetype|meta-inf/.*)", re.IGNORECASE)
 
 
 def _unique(base: str, taken: set[str], reserved: re.Pattern[str] = RESERVED_IDS) -> str:
@@ -371,99 +368,6 @@ def _extract_notes(chapter: Chapter, found: Survey, taken: set[str], book: Book,
         match = _UNDEFINED_NOTE_RE.search(node["c"])
         if match:
             report.error(chapter.source, chapter.line_of(match[0]), f"footnote [^{match[1]}] is called but never defined", code="note-undefined")
-
-
-def _asset_key(path: Path, root: Path, assets: dict[str, Asset]) -> str:
-    """The name of an image in the outputs: its path in the book with unsafe characters made
-    hyphens, and made unique where two files would fold to one name (`a b.png` and `a-b.png`,
-    `Map.png` and `map.png`): each file keeps its own picture."""
-    resolved = path.resolve()
-    base = _SAFE_KEY_RE.sub("-", resolved.relative_to(root.resolve()).as_posix())
-    stem, dot, suffix = base.rpartition(".") if "." in base.rsplit("/", 1)[-1] else (base, "", "")
-    key, n = base, 1
-    while True:
-        same = [k for k, asset in assets.items() if k.casefold() == key.casefold()]
-        if not same or assets[same[0]].path == resolved:
-            return same[0] if same else key
-        n += 1
-        key = f"{stem}-{n}{dot}{suffix}"
-
-
-def _image_asset(chapter: Chapter, target: str, book: Book, report: Reporter, nth: int = 1) -> str | None:
-    """Check an image path and register it as an asset; return its key. `nth`: which use of
-    the path this is, for the line an error names (each use of a missing image is listed)."""
-    line = chapter.line_of(target, nth=nth)
-    scheme = urlsplit(target).scheme.lower()
-    if scheme and len(scheme) > 1:
-        report.error(chapter.source, line, f"image '{target[:80]}' is not a file in the book: remote and data: images are not fetched", code="image-missing")
-        return None
-    try:
-        path = contained(book.root, unquote(target))
-    except ContainmentError as exc:
-        report.error(chapter.source, line, f"image {exc}", code="image-missing")
-        return None
-    key = _asset_key(path, book.root, book.assets)
-    if _PACKAGE_NAMES.fullmatch(key):
-        report.error(chapter.source, line, f"image '{target}' has the name of a kind of file the EPUB itself is made of: "
-                     "give it the extension of its picture format (.png, .jpg, ...)", code="image-missing")
-        return None
-    if key not in book.assets:
-        try:
-            book.assets[key] = images.checked_asset(key, path)
-        except images.ImageError as exc:
-            report.error(chapter.source, line, f"image '{target}': {exc}", code="image-missing")
-            return None
-    return key
-
-
-_RAW_IMG_RE = re.compile(r"<img\b([^>]*?)/?>", re.IGNORECASE)
-
-
-def _raw_images(found: Survey) -> None:
-    """An <img> of a file in raw HTML (a figure written as <figure><img ...><figcaption>) becomes
-    a Markdown image in place, so it is checked, packed and sized as any other; a remote one
-    stays raw HTML, which the sanitiser removes with a warning."""
-    for node in found["RawInline"]:
-        fmt, text = node["c"]
-        match = _RAW_IMG_RE.fullmatch(text.strip())
-        if fmt.lower() not in ("html", "html5", "xhtml") or match is None:
-            continue
-        attributes = {name.lower(): value.strip("\"'") for name, value in raw_attributes(match[1])}
-        source = attributes.get("src", "")
-        if not source or urlsplit(source).scheme or source.startswith("//"):
-            continue
-        keyvals = [[k, attributes[k]] for k in ("width", "height") if attributes.get(k, "").rstrip("px%").isdigit()]
-        node["t"] = "Image"
-        node["c"] = [[attributes.get("id", ""), attributes.get("class", "").split(), keyvals],
-                     [{"t": "Str", "c": attributes.get("alt", "")}] if attributes.get("alt") else [], [source, attributes.get("title", "")]]
-        found["Image"].append(node)
-    found["RawInline"] = [node for node in found["RawInline"] if node["t"] == "RawInline"]
-
-
-def _check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report: Reporter) -> None:
-    uses: dict[str, int] = {}
-    for node in found["Image"]:
-        target = node["c"][2]
-        uses[target[0]] = uses.get(target[0], 0) + 1
-        target[0] = _image_asset(chapter, target[0], book, report, uses[target[0]]) or ""
-    number = len(book.figures)
-    for node in found["Figure"]:
-        attr, caption, body = node["c"]
-        image = next((n for n in iter_inlines(body) if n["t"] == "Image"), None)
-        if image is None:
-            continue
-        number += 1
-        if not attr[0]:
-            attr[0] = f"figure-{number}"
-            book.id_chapter[attr[0]] = chapter.index
-        caption_inlines = [i for b in caption[1] for i in b["c"]] if caption[1] else []
-        img_attr, alt_inlines, target = image["c"]
-        keyvals = dict(img_attr[2])
-        alt = stringify(alt_inlines).strip()
-        if alt == stringify(caption_inlines).strip():
-            alt = ""  # pandoc copies the caption when no alt= was given
-            report.warn("figure-no-alt", chapter.source, chapter.line_of(target[0]), f"figure '{attr[0]}' has no alt= text")
-        chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
 
 
 def _sanitise(chapter: Chapter, found: Survey, report: Reporter) -> None:

@@ -14,6 +14,7 @@ probe `boxes` in folio/weasy/probes.py checks they are there before a build reli
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -75,8 +76,8 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
                     seen.add(id(element))
                     over = box.border_box_x() + box.border_width() - right
                     if over > 0:
-                        cell = next((t.strip() for t in element.itertext() if t.strip()), "")  # its first cell's text
-                        wide.append((part, index, cell[:60], round(over, 1)))
+                        cells = [t.strip()[:60] for t in itertools.islice((t for t in element.itertext() if t.strip()), 4)]
+                        wide.append((part, index, "\t".join(cells), round(over, 1)))  # its first cells' text
             if isinstance(box, TextBox):
                 if counting and part:
                     found = alnum_count(box.text)
