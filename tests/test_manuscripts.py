@@ -75,6 +75,20 @@ def test_an_image_beside_its_chapter_in_a_subfolder_is_found(make_book, tmp_path
     assert packed["c.png"] == len(png(50, 20))  # the book folder's images/c.png, not the chapter folder's
 
 
+def test_text_before_the_first_level_1_heading_is_a_chapter_titled_after_its_file(make_book, tmp_path):
+    """A page whose text starts before its first level-1 heading (a tutorial that shows what a
+    heading looks like halfway through) builds, as pandoc reads it: the text before is a chapter
+    of its own, titled after the file, with the warning a file without a heading gets."""
+    root = make_book({"intro-notes.md": "Text first.\n\n# One\n\nMore.\n"})
+    result = build(root, tmp_path / "out", ("epub",))
+    assert [d.format() for d in result.diagnostics if d.code == "chapter-untitled"] == [
+        "chapters/intro-notes.md:1: warning: the chapter has no level-1 heading: it is titled 'Intro notes' after its file; "
+        "start the file with '# Title' to choose the title [chapter-untitled]"]
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        nav = archive.read("EPUB/nav.xhtml").decode("utf-8")
+    assert re.findall(r"<a [^>]*>([^<]+)</a>", nav)[:2] == ["Intro notes", "One"]
+
+
 def test_a_task_list_has_boxes_not_bullets(make_book, tmp_path):
     root = make_book({"01.md": "# One\n\nTasks:\n\n- [ ] write the book\n- [x] find a publisher\n- an ordinary item\n"})
     result = build(root, tmp_path / "out", ("pdf", "epub"))

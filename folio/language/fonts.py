@@ -51,6 +51,7 @@ class FontPlan:
     cjk: str = ""  # the CJK variant of the book's language (sc, tc, hk, jp, kr), when it uses Han, kana or hangul
     cjk_book: bool = False  # the book's language is Chinese, Japanese or Korean
     caseless_book: bool = False  # the book's language is written in a script without capitals (no small capitals then)
+    language: str = ""  # the book's language's primary subtag (ar, he, ...)
     missing: dict[str, list[str]] = field(default_factory=dict)  # script name -> characters no font draws, in order
     packages: dict[str, str] = field(default_factory=dict)  # script name -> the Debian package with a font for it
 
@@ -75,6 +76,13 @@ class FontPlan:
             rules.append(f"pre, code, kbd, samp {{ font-family: {', '.join(_quoted(f) for f in mono)}, monospace; }}")
         if self.caseless_book:  # small capitals of a script without capitals would be a second, synthetic face
             rules.append("html, html * { font-variant: normal !important; }")
+            # nor has it italics (Noto Naskh Arabic, Noto Serif Hebrew, ... have none: the engine would slant the
+            # glyphs): its text is upright, emphasis bold; a passage in another language keeps its italics
+            lang = self.language
+            rules.append(f":lang({lang}), :lang({lang}) * {{ font-style: normal !important; }}")
+            rules.append(f":lang({lang}) :is(em, i, cite, dfn) {{ font-weight: bold; }}")
+            pages = ", ".join(f"{name}:{side}" for side in ("left", "right") for name in ("front", "body", "body-first", "back"))
+            rules.append(f"@page {pages} {{ @top-center {{ font-style: normal; }} }}")  # the running heads too
         if self.cjk:  # text in a CJK language takes its punctuation (full-width “，”) and its Latin from the CJK font too
             others = [f for f in self.families if f not in CJK.values()]
             for variant, langs in CJK_LANGS.items():
@@ -84,9 +92,6 @@ class FontPlan:
             # distort the glyphs); after the theme's rules, so an italic epigraph or subtitle is upright here too
             cjk = ", ".join(f'[lang|="{lang}" i], [lang|="{lang}" i] *' for lang in ("zh", "ja", "ko"))
             rules.append(f"{cjk} {{ font-style: normal !important; font-variant: normal !important; }}")
-            if self.cjk_book:  # the running heads too
-                pages = ", ".join(f"{name}:{side}" for side in ("left", "right") for name in ("front", "body", "body-first", "back"))
-                rules.append(f"@page {pages} {{ @top-center {{ font-style: normal; }} }}")
         return "\n".join(rules) + "\n"
 
 
@@ -118,7 +123,7 @@ def plan_fonts(chars: set[str], lang: str, theme_font: Path, own: tuple[str, ...
     files = files or {}
     primary = lang.split("-")[0].lower()
     plan = FontPlan([*own, THEME_FAMILY], [(f, files[f].as_uri(), "") for f in own if f in files],
-                    cjk_book=primary in ("zh", "ja", "ko"), caseless_book=primary in CASELESS)
+                    cjk_book=primary in ("zh", "ja", "ko"), caseless_book=primary in CASELESS, language=primary)
     if not others:
         return plan
     from fontTools import unicodedata

@@ -223,8 +223,10 @@ def _one_chapter_per_heading(chapters: list[tuple[Chapter, dict[str, Any]]], rep
                         "title and leaves it out; delete this line from each file to say so")
             blocks = blocks[:found[0]] + blocks[found[1]:found[1] + 1] + blocks[found[0] + 1:found[1]] + blocks[found[1] + 1:]
             found = level1(blocks)
-        opening = found and "title" in ast.get("meta", {}) and any(b["t"] != "RawBlock" for b in blocks[:found[0]])
-        starts = [0, *(found if opening else found[1:])]  # a title block (% Title, YAML title:) then text: a chapter of its own
+        # text before the first level-1 heading is a chapter of its own, as pandoc reads it: titled by the file's title
+        # block (% Title, YAML title:) or, without one, after the file (with a warning)
+        opening = found and any(b["t"] != "RawBlock" for b in blocks[:found[0]])
+        starts = [0, *(found if opening else found[1:])]
         for number, (begin, end) in enumerate(zip(starts, [*starts[1:], len(blocks)])):
             piece = Chapter(index=len(out), role=chapter.role, source=chapter.source, text=chapter.text, chars=chapter.chars)
             out.append((piece, {**ast, "blocks": blocks[begin:end], **({} if number == 0 else {"meta": {}})}))
@@ -239,11 +241,8 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         report.error(chapter.source, 1, "the chapter file is empty", code="chapter-empty")
         return
     level1 = [i for i, b in enumerate(blocks) if b["t"] == "Header" and b["c"][0] == 1]  # one: _one_chapter_per_heading
-    if level1:
+    if level1:  # (what stands before it is raw HTML only: a comment, an anchor)
         position = level1[0]
-        before = blocks[:position]
-        if any(b["t"] not in ("RawBlock",) for b in before):
-            report.error(chapter.source, 1, "text before the chapter's level-1 heading: start the file with '# Title'")
         _level, attr, inlines = blocks[position]["c"]
         chapter.id, chapter.classes = attr[0], list(attr[1])
         chapter.title = inlines
