@@ -3,11 +3,12 @@
 In: the book folder, the output folder, the formats and profile asked for. Out: the
 fingerprint (a SHA-256 over the content of every file of the book folder outside its
 outputs and hidden folders, folio's theme files, folio's version, the formats, the
-profile, SOURCE_DATE_EPOCH and the state of the system's font folders), and the record of the last build made with it
-(out/.folio-cache/build.json: the outputs with their SHA-256 and the build's
-diagnostics). `folio build` skips a build whose fingerprint and outputs match the
-record, and repeats its warnings. Contents are hashed, not dates, so a touched file
-does not rebuild and a changed one always does.
+profile, SOURCE_DATE_EPOCH and the state of the system's font folders), and the record
+of the last build made with it (out/.folio-cache/build.json: the outputs with their
+SHA-256 and the build's diagnostics). `folio build` skips a build whose fingerprint and
+outputs match the record, and repeats its warnings. Contents are hashed, not dates, so a
+touched file does not rebuild and a changed one always does (the font folders excepted:
+their dates say a font was installed).
 """
 
 from __future__ import annotations

@@ -189,7 +189,12 @@ def _installed_families() -> frozenset[str]:
 def _general_cmap(family: str) -> frozenset[int]:
     """What a general face is used for: all its characters, but the emoji face's emoji only."""
     cmap = _family_cmap(family)
-    return frozenset(c for c in cmap if any(a <= c <= b for a, b in EMOJI)) if family == EMOJI_FACE else cmap
+    return _emoji_only(cmap) if family == EMOJI_FACE else cmap
+
+
+@lru_cache(maxsize=4)
+def _emoji_only(cmap: frozenset[int]) -> frozenset[int]:
+    return frozenset(c for c in cmap if any(first <= c <= last for first, last in EMOJI))
 
 
 @lru_cache(maxsize=64)
