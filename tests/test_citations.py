@@ -211,6 +211,11 @@ def test_citation_books_pass_epubcheck_and_link_to_the_bibliography(tmp_path, st
     assert len(to_entries) >= 30
     bibliography_page = probe.dests["bibliography"]
     assert all(probe.dests[link.dest] >= bibliography_page for link in to_entries)
+    if style == "chicago-notes-bibliography":  # a note is not one long link: only the work's title is
+        with zipfile.ZipFile(result.outputs["epub"]) as archive:
+            notes = "".join(archive.read(n).decode() for n in archive.namelist() if "notes" in n and n.endswith(".xhtml"))
+        links = re.findall(r'<a href="bibliography.xhtml#ref-[^"]*">(.*?)</a>', notes)
+        assert len(links) >= 10 and all(re.fullmatch(r"<em>[^<]*</em>|<span>[“‘][^<]*</span>", text) for text in links), links
 
 
 CSL = "http://purl.org/net/xbiblio/csl"

@@ -33,6 +33,8 @@ A note.[^long]
 [^long]: {" ".join(["note"] * 351)}
 
 [^unused]: Never called.
+
+Described: ![](images/a.png){{alt="A blue square."}} (alt= is its text).
 """
 
 
@@ -48,6 +50,7 @@ def test_lint_reports_each_finding_with_code_severity_and_place(make_book):
     found = {(f["code"], f["line"], f["column"], f["severity"]) for f in data["findings"]}
     assert ("typography-double-space", 3, 10, "warning") in found
     assert ("image-no-alt", 3, None, "warning") in found
+    assert not [f for f in data["findings"] if f["code"] == "image-no-alt" and f["line"] != 3]  # ![](b.png){alt="..."} has it
     assert ("heading-level-skipped", 5, None, "warning") in found
     assert ("paragraph-long", 7, None, "warning") in found
     assert ("note-long", 11, None, "warning") in found

@@ -275,3 +275,17 @@ def test_list_of_illustrations_links_every_figure(any_built):
         return
     links = [a.get("href") for a in loi[0].iter(f"{XHTML}a")]
     assert [href.split("#")[1] for href in links] == [f.id for f in figures]
+
+
+def test_the_illustrated_epub_keeps_alt_text_and_front_matter_semantics(tmp_path_factory):
+    """The signature drawn in SVG keeps the description its alt= gives (not alt=""); the
+    frontispiece is a section of the front matter, not a chapter; the author's note keeps its
+    preface semantics."""
+    from conftest import built, epub_document
+
+    epub = built("illustrated", tmp_path_factory).epub
+    assert '<img id="illustration-34" src="images/illustration-34.svg" alt="Signature of Charles A. Lindbergh."' in epub_document(
+        epub, "14-preface.xhtml")
+    frontispiece = epub_document(epub, "02-frontispiece.xhtml")
+    assert '<section id="frontispiece" class="chapter">' in frontispiece and "doc-chapter" not in frontispiece
+    assert 'epub:type="preface" role="doc-preface"' in epub_document(epub, "14-preface.xhtml")

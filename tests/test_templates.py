@@ -106,3 +106,23 @@ def test_the_command_line_says_so_without_a_traceback(tmp_path):
     assert result.exit_code == 1
     assert "the template leaves out the hook 'chapter-section'" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("theme", ["default", "classic"])
+def test_the_epub_style_sheets_leave_the_reading_system_its_choices(theme):
+    """A reading system's reader chooses the justification, the line height, the page margins
+    and a night theme: the EPUB's style sheets set none of the first three on the body or
+    its paragraphs, and no colour that would not turn with the theme (rules are currentColor)."""
+    import re
+
+    from folio.theme import theme_styles
+
+    css = re.sub(r"/\*.*?\*/", "", "\n".join(p.read_text(encoding="utf-8") for p in theme_styles("epub", theme)), flags=re.S)
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    for selector, body in rules:
+        names = {name.strip() for name in selector.split(",")}
+        if names & {"html", "body", "p", ":root"}:
+            assert not re.search(r"text-align\s*:\s*justify|line-height", body), (selector, body)
+        if names & {"html", "body", ":root"}:  # the page's margins (a paragraph's own are the book's, as in Standard Ebooks)
+            assert not re.search(r"(?<![-\w])(margin|padding)(-left|-right)?\s*:", body), (selector, body)
+    assert not re.search(r"(?<![-\w])(black|white)(?![-\w])|#(?:000|fff)(?:000|fff)?\b", css, re.I)

@@ -82,7 +82,8 @@ def _lint_chapter(chapter: Chapter, report: Reporter) -> None:
             inside_images.update(id(n) for n in iter_inlines(node["c"][1]))
     for node in iter_inlines(chapter.blocks):
         kind = node["t"]
-        if kind == "Image" and id(node) not in figure_images and not stringify(node["c"][1]).strip():
+        if (kind == "Image" and id(node) not in figure_images and not stringify(node["c"][1]).strip()
+                and not dict(node["c"][0][2]).get("alt", "").strip()):  # alt= says it as well as the description
             report.warn("image-no-alt", chapter.source, chapter.line_of(node["c"][2][0] or "!["), "image without alt text")
         elif kind == "Str" and ('"' in node["c"] or "'" in node["c"]) and id(node) not in inside_images:
             line = chapter.line_of(node["c"], None) or chapter.line_of(node["c"].replace('"', '\\"').replace("'", "\\'"))

@@ -43,13 +43,16 @@ def build_time(book: Book) -> datetime.datetime:
 
 
 def semantics(chapter: Chapter) -> tuple[str, str]:
-    """(epub:type, role) for a chapter's section."""
+    """(epub:type, role) for a chapter's section: a body chapter is a chapter; front and back
+    matter says what it is when a word of its id or classes does (preface, dedication, ...),
+    and is otherwise a plain section of its part of the book (a frontispiece, a half title, a
+    map is no chapter): ("", "")."""
     if chapter.role == "bodymatter":
         return "chapter", "doc-chapter"
     for word in [*chapter.classes, *re.split(r"[-_]", chapter.id)]:
         if word.lower() in SECTION_SEMANTICS:
             return SECTION_SEMANTICS[word.lower()]
-    return "chapter", "doc-chapter"
+    return "", ""
 
 
 def split_title(title_html: str) -> tuple[str, str]:

@@ -373,7 +373,9 @@ class Renderer:
             return ""
         size = self._sized(attr[2], key)
         titled = f' title="{esc(title)}"' if title and title != "fig:" else ""
-        return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(stringify(alt).strip())}"{titled}{size}/>'
+        # alt= in the attributes wins (a picture without a caption, described: ![](sign.svg){alt="Signature of ..."})
+        text = dict(attr[2]).get("alt") or stringify(alt).strip()
+        return f'<img{self.attrs(attr)} src="{esc(self.links.src(key))}" alt="{esc(text)}"{titled}{size}/>'
 
     def _math(self, c: list[Any]) -> str:
         """TeX math: MathML in the EPUB and HTML, its SVG drawing in print (source/equations.py)."""

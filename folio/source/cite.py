@@ -349,10 +349,49 @@ def process(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], repo
         meta["suppress-bibliography"] = {"t": "MetaBool", "c": False}
         result, _ = _run_citeproc([], meta | {"nocite": _nocite_meta(tuple(dict.fromkeys(keys)) + config.nocite)}, config, style, api)
         bibliography = [b for b in result["blocks"] if b["t"] == "Div" and b["c"][0][0] == "refs"]
+    if style_is_note(style):
+        for ast in asts:
+            for node in iter_inlines(ast["blocks"]):
+                if node["t"] == "Cite":
+                    _link_titles_only(node["c"][1])
     _clean_citations(asts, bibliography, entries, report)
     if "*" not in config.nocite:
         _warn_unused(entries, set(keys) | set(config.nocite), report)
     return Bibliography(bibliography, style_is_note(style)) if bibliography else None
+
+
+def _link_titles_only(items: list[Any]) -> None:
+    """In a note style, a citation is the note's whole text, and citeproc links all of it to
+    its bibliography entry: a reading system shows the note as one blue, underlined link.
+    Here (in place) each such link is narrowed to the work's title in it (its first
+    emphasised or quoted part), the rest of the note left as text; a citation without a
+    title keeps its link."""
+    index = 0
+    while index < len(items):
+        node = items[index]
+        if isinstance(node, dict) and node.get("t") == "Link" and node["c"][2][0].startswith("#ref-"):
+            attr, content, target = node["c"]
+            title = next((k for k, part in enumerate(content) if _is_title(part)), None)
+            if title is not None:
+                items[index:index + 1] = [*content[:title], {"t": "Link", "c": [attr, [content[title]], target]}, *content[title + 1:]]
+                index += title + 1
+                continue
+        if isinstance(node, dict) and isinstance(node.get("c"), list):
+            _link_titles_only(node["c"])  # its blocks or inlines, or its parts (attributes, inlines, target)
+        elif isinstance(node, list):
+            _link_titles_only(node)
+        index += 1
+
+
+def _is_title(node: Any) -> bool:
+    """A work's title as citeproc sets it: in italics, or in quotation marks (a Quoted node, or a
+    span that opens with the mark)."""
+    if not isinstance(node, dict):
+        return False
+    if node.get("t") in ("Emph", "Quoted"):
+        return True
+    inlines = node["c"][1] if node.get("t") == "Span" else []
+    return bool(inlines) and inlines[0].get("t") == "Str" and inlines[0]["c"][:1] in ("\u201c", "\u2018", "\u00ab", "\u201e")
 
 
 def _clean_citations(asts: list[dict[str, Any]], bibliography: list[Any], entries: dict[str, tuple[str, int | None]],
