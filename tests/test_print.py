@@ -362,3 +362,22 @@ def test_a_long_listing_starts_where_it_stands_and_a_short_one_stays_whole(make_
     where = lambda word: [i for i, text in enumerate(pages) if word in text]  # noqa: E731
     assert where("line_00")[0] == where("A paragraph before")[0]
     assert len({*where("short_0"), *where("short_4")}) == 1
+
+
+@pytest.mark.slow
+def test_the_contents_numbers_share_one_right_edge_and_no_line_holds_leaders_alone(small_built):
+    """The small corpus book's contents (titles up to three lines long, roman folios for the
+    front matter): every page number ends on one right edge, and no line is leaders alone."""
+    import re
+
+    import pdfplumber
+
+    with pdfplumber.open(small_built.pdf) as pdf:
+        pages = [[line for line in page.extract_text_lines() if re.search(r"\. \. \.[ .]*\s?([0-9]+|[ivxlc]+)$", line["text"])]
+                 for page in pdf.pages[:12]]
+    entries = [line for page in pages for line in page]
+    assert len(entries) >= 25
+    for page in pages:  # (a verso's text block stands further left than a recto's)
+        rights = [line["x1"] for line in page]
+        assert not page or max(rights) - min(rights) < 0.6, sorted({round(r, 1) for r in rights})
+    assert not [line["text"] for line in entries if re.fullmatch(r"[. ]*([0-9]+|[ivxlc]+)", line["text"].strip())]
