@@ -51,6 +51,7 @@ class Figure:
     credit: str
     number: int  # in reading order across the book
     label: str = ""  # "2.3" or "7" when book.yaml numbering is on (xref.number)
+    short_caption: str = ""  # short-caption= : its entry in the list of illustrations
 
 
 @dataclass

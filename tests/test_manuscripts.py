@@ -199,3 +199,24 @@ def test_urls_and_addresses_break_without_a_hyphen(make_book, tmp_path):
     with pdfplumber.open(result.outputs["pdf"]) as pdf:
         text = "".join((page.extract_text() or "").replace("\n", "") for page in pdf.pages)
     assert url in text and email in text  # whole, with no hyphen added where a line broke
+
+
+def test_the_list_of_illustrations_gives_short_captions(make_book, tmp_path):
+    """A figure's entry in the list of illustrations is its short-caption=, else its caption's
+    first sentence (an initial or an abbreviation does not end it), not the whole caption."""
+    from conftest import png
+
+    from folio.render.context import first_sentence
+
+    assert first_sentence("Col. Lindbergh and C. A. Smith in St. Louis. The crowd, later.") == "Col. Lindbergh and C. A. Smith in St. Louis"
+    assert first_sentence("“We.” The plane.") == "“We.”" and first_sentence("One sentence.") == "One sentence"
+    chapter = ("# One\n\n![Lindbergh at San Diego. He flew east the next day, alone.](images/a.png){alt=\"A man.\"}\n\n"
+               "![The Spirit of St. Louis over the field, 1927.](images/a.png){alt=\"A plane.\" short-caption=\"The plane\"}\n")
+    yaml = ("title: Lists\nlang: en\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d62\nlists: [figures]\n"
+            "chapters:\n  - chapters/01.md\n")
+    root = make_book({"01.md": chapter}, yaml, extra={"images/a.png": png()})
+    result = build(root, tmp_path / "out", ("epub",))
+    with zipfile.ZipFile(result.outputs["epub"]) as archive:
+        text = "".join(archive.read(n).decode("utf-8") for n in archive.namelist() if n.endswith(".xhtml"))
+    listed = re.findall(r'<li[^>]*><a href="[^"]*#figure-\d">(.*?)</a>', text)
+    assert [re.sub(r"<[^>]+>", "", entry) for entry in listed] == ["Lindbergh at San Diego", "The plane"], listed  # (unnumbered: book.yaml numbering is off)

@@ -149,6 +149,24 @@ def note_entries(chapter: Chapter, renderer: Renderer, backlink: str = "", lead:
     return entries
 
 
+# a full stop that ends no sentence: after an initial (C. A. Lindbergh) or a common abbreviation
+_ABBREVIATIONS = frozenset("mr mrs ms dr st mt ft no nos vol vols fig figs pl ch chap ed eds p pp ca cf vs etc jr sr gen col lt capt rev".split())
+_SENTENCE_END = re.compile(r"([.!?])[\u201d\u2019\"')\]]*\s+(?=[\u201c\u2018\"'(\[]?[A-Z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff])")
+
+
+def first_sentence(caption: str) -> str:
+    """A caption's first sentence, for its entry in a list of illustrations ("Charles Lindbergh
+    at San Diego. He flew ..." -> "Charles Lindbergh at San Diego"), without its full stop;
+    the caption itself when it is one sentence."""
+    for match in _SENTENCE_END.finditer(caption):
+        word = re.split(r"[\s(\[\u201c\u2018\"']", caption[:match.start()])[-1]
+        if match[1] == "." and (len(word) == 1 or word.lower() in _ABBREVIATIONS):
+            continue
+        caption = caption[:match.end()].rstrip()  # with a closing quotation mark or bracket
+        break
+    return caption[:-1] if caption.endswith(".") and not caption.endswith("..") else caption
+
+
 def illustration_lists(book: Book, href: Any, words: dict[str, str]) -> dict[str, list[dict[str, str]]]:
     """Figures and captioned tables for lists of illustrations/tables: href, label and caption text."""
     def entry(item: Any, word: str, caption: str) -> dict[str, str]:
@@ -157,6 +175,6 @@ def illustration_lists(book: Book, href: Any, words: dict[str, str]) -> dict[str
                 "text": f"{label}. {caption}" if label and caption else (label or caption)}
 
     return {
-        "figures": [entry(f, words["figure"], stringify(f.caption).strip()) for f in book.figures],
+        "figures": [entry(f, words["figure"], f.short_caption or first_sentence(stringify(f.caption).strip())) for f in book.figures],
         "tables": [entry(t, words["table"], t.text) for c in book.chapters for t in c.tables],
     }

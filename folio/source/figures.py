@@ -142,4 +142,5 @@ def check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report
             alt = ""  # pandoc copies the caption when no alt= was given
             path, nth = written.get(id(image), (target[0], 1))
             report.warn("figure-no-alt", chapter.source, chapter.line_of(path, nth=nth), f"figure '{attr[0]}' has no alt= text")
-        chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number))
+        chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number,
+                                      short_caption=keyvals.get("short-caption", "").strip()))
