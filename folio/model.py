@@ -114,6 +114,7 @@ class Chapter:
     classes: list[str] = field(default_factory=list)
     subtitle: str = ""
     byline: str = ""
+    short_title: str = ""  # short-title (chapter metadata, or the heading's attribute): contents and running heads
     number: int | None = None  # body chapters that are not .unnumbered
     blocks: list[Block] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)

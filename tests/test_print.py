@@ -381,3 +381,37 @@ def test_the_contents_numbers_share_one_right_edge_and_no_line_holds_leaders_alo
         rights = [line["x1"] for line in page]
         assert not page or max(rights) - min(rights) < 0.6, sorted({round(r, 1) for r in rights})
     assert not [line["text"] for line in entries if re.fullmatch(r"[. ]*([0-9]+|[ivxlc]+)", line["text"].strip())]
+
+
+@pytest.mark.slow
+def test_running_heads_hold_on_one_line_short_title_first_else_shortened_with_a_warning(make_book, tmp_path):
+    """A chapter title too long for the running head is shortened at a word with an ellipsis
+    and a warning naming the chapter; a short-title (heading attribute or chapter metadata) is
+    used instead, in the running heads and the contents; in the classic theme's spaced small
+    capitals too. Read back: no page's head zone holds two lines."""
+    import re
+
+    import pdfplumber
+
+    long = "How Many Kinds of Principalities There Are, and by What Means They Are Acquired in the Long Run"
+    text = " ".join(["A sentence that fills the page with words so the chapter runs on."] * 120)
+    chapters = {"01-one.md": f"# {long}\n\n{text}\n",
+                "02-two.md": f"# {long} Again {{short-title=\"Principalities\"}}\n\n{text}\n",
+                "03-three.md": f"---\nshort-title: Kinds of Rule\n---\n\n# {long} Once More\n\n{text}\n"}
+    for theme in ("default", "classic"):
+        yaml = (f"title: Heads\ntheme: {theme}\nlang: en\nidentifier: urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d63\n"
+                "chapters: [chapters/01-one.md, chapters/02-two.md, chapters/03-three.md]\n")
+        root = make_book(chapters, yaml)
+        result = build(root, tmp_path / theme, ("pdf",))
+        warned = [d.format() for d in result.diagnostics if d.code == "running-head-long"]
+        assert len(warned) == 1 and warned[0].startswith("chapters/01-one.md:1: warning: the running head 'How Many"), warned
+        with pdfplumber.open(result.outputs["pdf"]) as pdf:
+            heads = []
+            for page in pdf.pages:
+                words = [w for w in page.extract_words() if w["top"] < 50]
+                assert len({round(w["top"]) for w in words}) <= 1, " ".join(w["text"] for w in words)
+                heads.append(" ".join(w["text"] for w in words))
+            contents = " ".join(page.extract_text() for page in pdf.pages[:6])
+        heads_text = "\n".join(heads).upper()
+        assert "PRINCIPALITIES" in heads_text and "KINDS OF RULE" in heads_text and "\u2026" in heads_text
+        assert re.search(r"Principalities\s*[. ]+\d", contents) and "Kinds of Rule" in contents

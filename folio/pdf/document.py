@@ -14,6 +14,7 @@ from typing import Any, Callable
 from folio.language.scripts import direction_css
 from folio.model import Book
 from folio.pdf.profiles import PROFILES, Profile, page_geometry
+from folio.pdf.running import BOOK, running_heads
 from folio.render.context import (
     chapter_entry,
     illustration_lists,
@@ -21,7 +22,7 @@ from folio.render.context import (
     note_entries,
     note_group_title,
 )
-from folio.render.renderer import Links, Renderer
+from folio.render.renderer import Links, Renderer, esc
 from folio.render.templates import render_template, theme_environment
 from folio.theme import DEFAULT_STYLES
 from folio.version import __version__
@@ -34,6 +35,18 @@ NOTE_NUMBER = '<a id="{id}" class="note-number" href="{href}">{number}</a>'
 _DROP_CAP = re.compile(r'\A(<p[^>]*>)([\u2018\u201c"\']?\w)')
 
 
+def narrowest_text_width(book: Book, profile: Profile | None = None) -> float:
+    """The width in inches of the narrowest text block the profile can have (KDP's widest
+    gutter): it bounds the images and the running heads."""
+    narrowest = page_geometry(book.config.trim, profile or PROFILES[book.config.profile], 10_000)
+    return narrowest["trim"]["width"] - narrowest["margins"]["inner"] - narrowest["margins"]["outer"]
+
+
+def book_head(book: Book, profile: Profile | None = None) -> str:
+    """The versos' running head: the book's title, shortened at a word to hold on one line."""
+    return running_heads(book, narrowest_text_width(book, profile))[BOOK]
+
+
 def print_context(book: Book, src: Callable[[str], str] | None = None, notes: str | None = None,
                   profile: Profile | None = None) -> dict[str, Any]:
     """Everything print/book.html needs, rendered once (chapter bodies, notes, lists).
@@ -42,14 +55,18 @@ def print_context(book: Book, src: Callable[[str], str] | None = None, notes: st
     chapter at the end of each chapter, footnotes at the foot of the page."""
     notes = notes or book.config.notes
     src = src or (lambda key: book.assets[key].path.as_uri())
-    # the narrowest text block the profile can have (KDP's widest gutter) bounds the images
     narrowest = page_geometry(book.config.trim, profile or PROFILES[book.config.profile], 10_000)
-    text_width = narrowest["trim"]["width"] - narrowest["margins"]["inner"] - narrowest["margins"]["outer"]
+    text_width = narrowest_text_width(book, profile)
     renderer = Renderer(book, Links(href=lambda ident: f"#{ident}", src=src, sized=False, print_pages=True,
                                     footnotes=notes == "footnotes", print_box=(text_width, narrowest["text_height"] * 0.78)))
     words = book.config.words
     chapters = [chapter_entry(c, renderer) for c in book.text_chapters]
     after_notes = [chapter_entry(c, renderer) for c in book.after_notes]
+    heads = running_heads(book, text_width)
+    for entry, chapter in zip([*chapters, *after_notes], [*book.text_chapters, *book.after_notes]):
+        entry["running_head"] = heads.get(chapter.id, chapter.title_text)
+        if chapter.short_title:  # the contents give it too
+            entry["toc_html"] = esc(chapter.short_title)
     if "drop-caps" in body_classes(book).split():
         for entry in chapters:
             if entry["role"] == "bodymatter":

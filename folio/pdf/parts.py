@@ -42,7 +42,7 @@ from folio.errors import Reporter
 from folio.model import Book, PdfResult
 from folio.paths import atomic_write
 from folio.pdf.document import identifier as pdf_identifier
-from folio.pdf.document import language_css, layout_roots, print_context, print_html
+from folio.pdf.document import book_head, language_css, layout_roots, print_context, print_html
 from folio.pdf.merge import merge
 from folio.pdf.pool import engine_status, submit, weasyprint_version
 from folio.pdf.profiles import Profile, page_geometry
@@ -90,7 +90,7 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     env = theme_environment(book.root)
     context = print_context(book, profile=profile)
     geometry = page_geometry(book.config.trim, profile, 1)
-    css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
+    css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book_head(book, profile),
                                          rtl=book.config.direction == "rtl", **geometry), book.root.as_uri() + "/")]
     css += [(path.read_text(encoding="utf-8"), path.parent.as_uri() + "/") for path in theme_styles("print", book.config.theme)]
     css += language_css(book)

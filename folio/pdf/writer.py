@@ -22,9 +22,10 @@ from typing import Any, Callable
 from folio.errors import Reporter
 from folio.model import Book, PageStart, PdfResult
 from folio.paths import atomic_write
-from folio.pdf.document import identifier, language_css, layout_roots, print_html, roman
+from folio.pdf.document import book_head, identifier, language_css, layout_roots, narrowest_text_width, print_html, roman
 from folio.pdf.merge import report_layout_messages, report_wide_tables
 from folio.pdf.pool import submit
+from folio.pdf.running import running_heads
 from folio.pdf.profiles import (
     KDP_PAGES,
     PROFILES,
@@ -51,6 +52,8 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     EPUB's documents)."""
     profile = profile or PROFILES[book.config.profile]
     from folio.pdf.parts import can_lay_out_in_parts, write_parts
+
+    running_heads(book, narrowest_text_width(book, profile), report)  # a warning for each shortened running head
 
     if facts is None and can_lay_out_in_parts(book, profile):
         return write_parts(book, target, report, profile, cache, on_page, meanwhile)
@@ -93,7 +96,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     waiting = [meanwhile] if meanwhile is not None else []
     for attempt in range(10):
         geometry = page_geometry(book.config.trim, profile, pages_guess)
-        geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book.config.title,
+        geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book_head(book, profile),
                                          rtl=book.config.direction == "rtl", **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
         job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", layout_roots(book),

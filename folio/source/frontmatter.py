@@ -4,7 +4,7 @@ In: the Config read from book.yaml, and the chapters with the `meta` pandoc read
 YAML metadata block or `%` title block. Out: the Config with that metadata merged in, and
 a warning at the line of every value that is not used.
 
-A chapter's `title`, `subtitle` and `author` are its own (its heading and byline); an
+A chapter's `title`, `subtitle`, `author` and `short-title` are its own (its heading, byline and running head); an
 `author` (a name, or a map with a `name`) also becomes the book's when book.yaml names none.
 A file that holds only metadata (pandoc's `metadata.yml`, listed as a chapter) is the book's
 metadata, title included, and no chapter (transform.py leaves it out). Every other metadata key that
@@ -33,7 +33,7 @@ from folio.errors import Reporter
 from folio.model import Chapter
 from folio.source.pandoc_ast import stringify
 
-OWN = ("title", "subtitle", "author")  # the chapter's: its title, subtitle and byline
+OWN = ("title", "subtitle", "author", "short-title")  # the chapter's: its title, subtitle, byline and short title
 MERGED = ("lang", "date", "publisher", "rights", "identifier", "description", "subject", "keywords", "translator", "editor",
           "illustrator", "cover-image", "bibliography", "csl", "nocite", "bibliography-title", "base-url")
 PANDOC_NAMES = {"reference-section-title": "bibliography-title"}  # pandoc's name -> folio's

@@ -245,6 +245,7 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         position = level1[0]
         _level, attr, inlines = blocks[position]["c"]
         chapter.id, chapter.classes = attr[0], list(attr[1])
+        chapter.short_title = dict(attr[2]).get("short-title", "").strip()
         chapter.title = inlines
         chapter.blocks = blocks[position + 1:]
     elif "title" in meta:
@@ -264,6 +265,8 @@ def _take_title(chapter: Chapter, ast: dict[str, Any], report: Reporter) -> None
         report.error(chapter.source, chapter.line_of("# ") or 1, "the chapter's heading has no text")
     if "subtitle" in meta:
         chapter.subtitle = stringify(_meta_inlines(meta["subtitle"])).strip()
+    if "short-title" in meta:
+        chapter.short_title = stringify(_meta_inlines(meta["short-title"])).strip()
     if "author" in meta:
         chapter.byline = stringify(_meta_inlines(meta["author"])).strip()
     if not chapter.blocks and not chapter.title:
