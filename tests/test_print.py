@@ -415,3 +415,30 @@ def test_running_heads_hold_on_one_line_short_title_first_else_shortened_with_a_
         heads_text = "\n".join(heads).upper()
         assert "PRINCIPALITIES" in heads_text and "KINDS OF RULE" in heads_text and "\u2026" in heads_text
         assert re.search(r"Principalities\s*[. ]+\d", contents) and "Kinds of Rule" in contents
+
+
+@pytest.mark.slow
+def test_front_matter_as_a_designer_sets_it(make_book, tmp_path):
+    """The publisher stands at the foot of the title page; the copyright page gives the edition
+    and the ISBN, hyphenated, never an internal identifier (a urn:uuid); an epigraph is set to
+    the left with its attribution (a last paragraph opening with a dash) to the right."""
+    import pdfplumber
+
+    chapter = "# One\n\n::: {.epigraph}\nThe book is a machine to think with.\n\n— I. A. Richards\n:::\n\nText.\n"
+    for identifier, shown in (("isbn:9780306406157", "ISBN 978-0-306-40615-7"), ("urn:uuid:0b5ff5f8-1a0e-4c53-9d4b-8f0f3f0d7d64", "")):
+        yaml = (f"title: Front\npublisher: Example Press\nedition: Second edition\nlang: en\nidentifier: {identifier}\n"
+                "chapters: [chapters/01.md]\n")
+        result = build(make_book({"01.md": chapter}, yaml), tmp_path / identifier[:4], ("pdf",))
+        with pdfplumber.open(result.outputs["pdf"]) as pdf:
+            texts = [page.extract_text() or "" for page in pdf.pages]
+            title_page = next(page for page, text in zip(pdf.pages, texts) if "Front" in text and "Example Press" in text
+                              and "Second edition" not in text)
+            copyright_text = next(text for text in texts if "Second edition" in text)
+            publisher = next(line for line in title_page.extract_text_lines() if "Press" in line["text"].title())
+            body = next(page for page, text in zip(pdf.pages, texts) if "machine to think" in text)
+            quote = next(line for line in body.extract_text_lines() if "machine" in line["text"])
+            attribution = next(line for line in body.extract_text_lines() if "Richards" in line["text"])
+            text_bottom = title_page.height - 0.75 * 72  # the text block's foot, within its bottom margin
+        assert publisher["bottom"] > title_page.height * 0.75 and publisher["bottom"] < text_bottom + 1, publisher
+        assert (shown in copyright_text) if shown else "urn:uuid" not in copyright_text and "ISBN" not in copyright_text
+        assert quote["x0"] < attribution["x0"] and attribution["x1"] > quote["x1"]

@@ -67,6 +67,7 @@ SCHEMA: tuple[Option, ...] = (
     Text("publisher", "The publisher, on the title and copyright pages."),
     Date("date", "Publication date: YYYY, YYYY-MM or YYYY-MM-DD.", default=""),
     Text("rights", "The copyright or licence statement for the copyright page."),
+    Text("edition", "The edition statement for the copyright page (First edition; Second edition, revised)."),
     Text("description", "A blurb: EPUB description and PDF subject."),
     Texts("subject", "Subjects (EPUB dc:subject, PDF keywords)."),
     Texts("keywords", "Further PDF keywords."),
@@ -119,6 +120,7 @@ class Config:
     publisher: str = ""
     date: str = ""
     rights: str = ""
+    edition: str = ""
     description: str = ""
     subject: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()

@@ -32,6 +32,17 @@ _LABELLED_TITLE = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|
 _LABELLED_HTML = re.compile(r"^((?:(?:Book|Chapter|Part|Livre|Chapitre|Kapitel|Capítulo)\s+)?(?:[IVXLCDM]+|\d+))[:.]\s+")
 
 
+def book_isbn(identifier: str) -> str:
+    """The ISBN an identifier gives (isbn:..., urn:isbn:...), hyphenated by its registration
+    group and registrant as printed books show it; '' for another identifier or an invalid ISBN."""
+    from stdnum import isbn
+
+    number = re.sub(r"^(urn:)?isbn:", "", identifier.strip(), flags=re.IGNORECASE)
+    if number == identifier.strip() or not isbn.is_valid(number):
+        return ""
+    return isbn.format(number)
+
+
 def build_time(book: Book) -> datetime.datetime:
     """SOURCE_DATE_EPOCH, else the book's date, else 2000-01-01: never the wall clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
@@ -86,6 +97,8 @@ def metadata(book: Book) -> dict[str, Any]:
         "year": config.date[:4],
         "rights": config.rights,
         "identifier": config.identifier,
+        "isbn": book_isbn(config.identifier),  # printed on the copyright page; an internal identifier (urn:uuid) is not
+        "edition": config.edition,
         "description": config.description,
         "subjects": list(config.subject),
         "keywords": ", ".join([*config.subject, *config.keywords]),

@@ -32,6 +32,7 @@ LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerR
 _LENGTH = re.compile(r"\d+(?:\.\d+)?(?:px|%|in|cm|mm|em|pt)?")  # {width=50%} and <img width="200">
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
+_LAST_P = re.compile(r"<p((?:\s[^>]*)?>)(?!.*<p[\s>])", re.S)  # the last paragraph's opening tag
 DIV_SEMANTICS = {"epigraph": ("epigraph", "doc-epigraph"), "dedication": ("dedication", "doc-dedication"),
                  "pullquote": ("pullquote", "doc-pullquote")}
 
@@ -343,7 +344,11 @@ class Renderer:
         attr, blocks = c
         semantic = next((DIV_SEMANTICS[k] for k in attr[1] if k in DIV_SEMANTICS), None)
         extra = f' epub:type="{semantic[0]}" role="{semantic[1]}"' if semantic else ""
-        return f"<div{self.attrs(attr)}{extra}>\n{self.blocks(blocks)}</div>\n"
+        body = self.blocks(blocks)
+        if "epigraph" in attr[1] and len(blocks) > 1 and blocks[-1]["t"] == "Para" and blocks[-1]["c"][:1] and \
+                blocks[-1]["c"][0]["t"] == "Str" and blocks[-1]["c"][0]["c"][:1] in ("\u2014", "\u2015", "\u2013"):
+            body = _LAST_P.sub(r'<p class="attribution"\1', body)  # "— Author": the epigraph's attribution, set to the right
+        return f"<div{self.attrs(attr)}{extra}>\n{body}</div>\n"
 
     # -- inlines ------------------------------------------------------------
 
