@@ -49,6 +49,7 @@ WARNING_CODES: dict[str, str] = {
     "chapter-metadata": "a chapter's metadata (YAML block or % title block) that is not used: book.yaml says otherwise, the value is "
                         "wrong, or folio has no such setting",
     "table-too-wide": "a table laid out wider than the text block: it runs off the page in the PDF",
+    "image-low-resolution": "an image whose asked width prints it under 150 ppi (kept, or shrunk with image-resolution: shrink)",
     "running-head-long": "a chapter's running head too long for one line: shortened at a word (give it a short-title)",
 }
 

@@ -125,6 +125,7 @@ def test_preflight_fails_a_100_ppi_image(make_book, tmp_path):
     check = next(c for c in result.preflight if c.name == "image resolution")
     assert check.status == "fail"
     assert "below 150 ppi" in check.detail and "lowest 100 ppi" in check.detail
+    assert "images/low.png (300 × 200 px) printed 3.00 in wide at 100 ppi" in check.detail  # which file, and its numbers
 
 
 def test_preflight_fails_a_missing_glyph(make_book, tmp_path):
@@ -442,3 +443,33 @@ def test_front_matter_as_a_designer_sets_it(make_book, tmp_path):
         assert publisher["bottom"] > title_page.height * 0.75 and publisher["bottom"] < text_bottom + 1, publisher
         assert (shown in copyright_text) if shown else "urn:uuid" not in copyright_text and "ISBN" not in copyright_text
         assert quote["x0"] < attribution["x0"] and attribution["x1"] > quote["x1"]
+
+
+@pytest.mark.slow
+def test_an_image_asked_wider_than_its_pixels_allow_keeps_its_width_or_shrinks_when_asked(make_book, tmp_path):
+    """{width=100%} on a 300-pixel picture: printed at the text block's width, with a warning at its
+    line giving its pixels, printed width and resolution, the words preflight fails it with; with
+    image-resolution: shrink it prints at 150 ppi (2 in), and the build says so."""
+    import pdfplumber
+
+    image = Image.new("RGB", (300, 200), (90, 120, 160))
+    path = tmp_path / "low.png"
+    image.save(path)
+    body = "Some text.\n\n![A low-resolution picture.](images/low.png){alt=\"Blue\" width=100%}\n\nMore text.\n"
+    for setting in ("", "image-resolution: shrink"):
+        book = _one_chapter_book(make_book, body, setting, extra={"images/low.png": path.read_bytes()})
+        result = build(book, tmp_path / (setting[:5] or "keep"), ("pdf",), profile="kdp")
+        warned = [d.format() for d in result.diagnostics if d.code == "image-low-resolution"]
+        with pdfplumber.open(result.outputs["pdf"]) as pdf:
+            [picture] = [im for page in pdf.pages for im in page.images]
+        printed = (picture["x1"] - picture["x0"]) / 72
+        check = next(c for c in result.preflight if c.name == "image resolution")
+        if not setting:
+            assert 3.5 < printed < 5  # the text block's width, as asked
+            words = f"images/low.png (300 × 200 px) printed {printed:.2f} in wide at {300 / printed:.0f} ppi"
+            assert len(warned) == 1 and warned[0].startswith(f"chapters/01-one.md:5: warning: image {words}"), warned
+            assert check.status == "fail" and words in check.detail
+        else:
+            assert abs(printed - 2.0) < 0.02  # 300 pixels at 150 ppi
+            assert len(warned) == 1 and "image-resolution: shrink prints it 2.00 in wide instead" in warned[0], warned
+            assert check.status != "fail"

@@ -52,6 +52,46 @@ def _pages_text(pages: list[str]) -> list[str]:
     return list(dict.fromkeys(pages))
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff")
+
+
+def _named_images(root: Path, low: list[tuple[int, int, int, float, float]], labels: list[str]) -> str:
+    """Each low-resolution picture as an author can find it: the book's image file of its pixel
+    size (PIL reads only the headers), its pixels, its printed width and its resolution."""
+    from PIL import Image
+
+    files: dict[tuple[int, int], str] = {}
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES and ".folio-cache" not in path.parts and path.is_file():
+            try:
+                with Image.open(path) as image:
+                    files.setdefault(image.size, path.relative_to(root).as_posix())
+            except (OSError, ValueError, Image.DecompressionBombError):
+                continue
+    described = [f"{files.get((w, h), 'an image')} ({w} × {h} px) printed {inches:.2f} in wide at {ppi:.0f} ppi "
+                 f"(page {labels[page]})" for page, w, h, inches, ppi in low]
+    return "; ".join(dict.fromkeys(described))
+
+
+def _resolution_check(root: Path, images: list[list[tuple[float, float, float, float, float]]],
+                      pictures: list[tuple[int, int, int, float, float]], labels: list[str]) -> Check:
+    """Images under FAIL_PPI fail, under WARN_PPI warn; each named with its file, pixels,
+    printed width and resolution."""
+    count = len(images)
+    low_fail = [labels[i] for i in range(count) for *_, ppi in images[i] if ppi < FAIL_PPI - 1]  # 1 ppi: rounding in the PDF
+    low_warn = [labels[i] for i in range(count) for *_, ppi in images[i] if FAIL_PPI - 1 <= ppi < WARN_PPI - 1]
+    all_ppi = [ppi for page in images for *_, ppi in page]
+    if low_fail:
+        named = _named_images(root, [p for p in pictures if p[4] < FAIL_PPI - 1], labels)
+        return Check("image resolution", "fail", f"images below {FAIL_PPI} ppi as printed (lowest {min(all_ppi):.0f} ppi): {named}",
+                     _pages_text(low_fail))
+    if low_warn:
+        named = _named_images(root, [p for p in pictures if p[4] < WARN_PPI - 1], labels)
+        return Check("image resolution", "warn", f"images below {WARN_PPI} ppi as printed (lowest {min(all_ppi):.0f} ppi): {named}",
+                     _pages_text(low_warn))
+    return Check("image resolution", "pass", f"{len(all_ppi)} images, lowest {min(all_ppi):.0f} ppi" if all_ppi else "no images")
+
+
 # long: one pass over the pages, then the service's checks in its own order, each a few lines
 def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
     """Every check of `profile_name` on the PDF at `pdf_path`."""
@@ -101,6 +141,7 @@ def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
     texts: list[str] = []
     runs: list[list[tuple[float, float, float, float]]] = []
     images: list[list[tuple[float, float, float, float, float]]] = []  # x0, top, x1, bottom, ppi
+    pictures: list[tuple[int, int, int, float, float]] = []  # page index, pixels wide and high, inches wide, ppi
     for index in range(count):
         page = document[index]
         left, bottom, _right, top = page.get_trimbox()
@@ -114,9 +155,10 @@ def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
         page_images = []
         for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
             x0, y0, x1, y1 = obj.get_bounds()
-            px_w, _px_h = obj.get_px_size()
+            px_w, px_h = obj.get_px_size()
             shown_in = max((x1 - x0) / PT, 1e-6)
             page_images.append((x0 - left, top - y1, x1 - left, top - y0, px_w / shown_in))
+            pictures.append((index, px_w, px_h, shown_in, px_w / shown_in))
         images.append(page_images)
         textpage.close()
         page.close()
@@ -168,16 +210,7 @@ def preflight(pdf_path: Path, config: Config, profile_name: str) -> list[Check]:
     checks.append(_fonts_check(reader, full=profile.full_fonts))
     checks.append(_notdef_check(reader, labels))
 
-    # Images
-    low_fail = [labels[i] for i in range(count) for *_, ppi in images[i] if ppi < FAIL_PPI - 1]  # 1 ppi: rounding in the PDF
-    low_warn = [labels[i] for i in range(count) for *_, ppi in images[i] if FAIL_PPI - 1 <= ppi < WARN_PPI - 1]
-    all_ppi = [ppi for page in images for *_, ppi in page]
-    if low_fail:
-        checks.append(Check("image resolution", "fail", f"images below {FAIL_PPI} ppi as printed (lowest {min(all_ppi):.0f} ppi)", _pages_text(low_fail)))
-    elif low_warn:
-        checks.append(Check("image resolution", "warn", f"images below {WARN_PPI} ppi as printed (lowest {min(all_ppi):.0f} ppi)", _pages_text(low_warn)))
-    else:
-        checks.append(Check("image resolution", "pass", f"{len(all_ppi)} images, lowest {min(all_ppi):.0f} ppi" if all_ppi else "no images"))
+    checks.append(_resolution_check(config.root, images, pictures, labels))
 
     # Blank pages: at most two in a row within the book; the blank pages that end it (KDP's
     # padding to 24 pages, IngramSpark's closing verso) may number up to ten, as KDP allows.

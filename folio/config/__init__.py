@@ -96,6 +96,9 @@ SCHEMA: tuple[Option, ...] = (
            "figures and tables need numbers.", ("none", "chapter", "book")),
     Texts("lists", "Lists to print after the contents: figures, tables, or both.", choices=("figures", "tables")),
     Choice("theme", "The look: default, or classic (small-caps openers, drop caps, ornamented scene breaks).", ("default", "classic")),
+    Choice("image-resolution", "An image whose asked width (width=100%) prints it under 150 pixels an inch: keep (the default: "
+           "the asked width, with a warning; preflight fails it) or shrink (printed at 150 ppi, smaller, with a warning).",
+           ("keep", "shrink")),
     Flag("drop-caps", "true: chapter openers start with a drop cap (default: the theme's choice)."),
     Flag("small-caps-openers", "true: the first line of a chapter is set in small capitals (default: the theme's choice)."),
     Flag("draft", "true: the proof profile prints a DRAFT mark on every page. Default false.", default=False),
@@ -139,6 +142,7 @@ class Config:
     numbering: str = "none"
     lists: tuple[str, ...] = ()
     theme: str = "default"
+    image_resolution: str = "keep"
     drop_caps: bool | None = None
     small_caps_openers: bool | None = None
     draft: bool = False

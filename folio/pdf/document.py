@@ -35,11 +35,12 @@ NOTE_NUMBER = '<a id="{id}" class="note-number" href="{href}">{number}</a>'
 _DROP_CAP = re.compile(r'\A(<p[^>]*>)([\u2018\u201c"\']?\w)')
 
 
-def narrowest_text_width(book: Book, profile: Profile | None = None) -> float:
+def narrowest_text_width(book: Book, profile: Profile | None = None, pages: int = 10_000) -> float:
     """The width in inches of the narrowest text block the profile can have (KDP's widest
-    gutter): it bounds the images and the running heads."""
-    narrowest = page_geometry(book.config.trim, profile or PROFILES[book.config.profile], 10_000)
-    return narrowest["trim"]["width"] - narrowest["margins"]["inner"] - narrowest["margins"]["outer"]
+    gutter, for the most pages): it bounds the images and the running heads. With `pages=1`,
+    the widest (a figure's width asked in % is measured on it: its lowest resolution)."""
+    geometry = page_geometry(book.config.trim, profile or PROFILES[book.config.profile], pages)
+    return geometry["trim"]["width"] - geometry["margins"]["inner"] - geometry["margins"]["outer"]
 
 
 def book_head(book: Book, profile: Profile | None = None) -> str:

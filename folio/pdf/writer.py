@@ -26,6 +26,7 @@ from folio.pdf.document import book_head, identifier, language_css, layout_roots
 from folio.pdf.merge import report_layout_messages, report_wide_tables
 from folio.pdf.pool import submit
 from folio.pdf.running import running_heads
+from folio.render.sizes import report_coarse
 from folio.pdf.profiles import (
     KDP_PAGES,
     PROFILES,
@@ -54,6 +55,7 @@ def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int
     from folio.pdf.parts import can_lay_out_in_parts, write_parts
 
     running_heads(book, narrowest_text_width(book, profile), report)  # a warning for each shortened running head
+    report_coarse(book, narrowest_text_width(book, profile, pages=1), report)  # and for each image printed under 150 ppi
 
     if facts is None and can_lay_out_in_parts(book, profile):
         return write_parts(book, target, report, profile, cache, on_page, meanwhile)

@@ -23,6 +23,7 @@ from folio.language import quotes_for
 from folio.language.words import numbered
 from folio.model import EQUATION_CLASS, Book, Chapter, Figure, Note
 from folio.render.code import code_block
+from folio.render.sizes import MIN_PPI, too_coarse
 from folio.source.pandoc_ast import stringify
 from folio.source.sanitize import repair_fragment
 
@@ -396,7 +397,13 @@ class Renderer:
                 f'height: {equation.height:.3f}em; vertical-align: -{equation.depth:.3f}em"/></span>')
 
     def _sized(self, keyvals: list[list[str]], key: str) -> str:
-        """The author's width and height ({width=50%}, <img width="200">) when given, else `_size`."""
+        """The author's width and height ({width=50%}, <img width="200">) when given, else `_size`;
+        in print with image-resolution: shrink, a width that would print the image under 150 ppi
+        gives way to 150 ppi (render/sizes.py; the PDF writer warns of it)."""
+        if self.links.print_box and self.book.config.image_resolution == "shrink":
+            asset = self.book.assets.get(key)
+            if asset is not None and too_coarse(asset, dict(keyvals), self.links.print_box[0]):
+                return f' style="width: {asset.width / MIN_PPI:.3f}in"'
         given = [f"{name}: {value + 'px' if value.isdigit() else value}" for name, value in keyvals
                  if name in ("width", "height") and _LENGTH.fullmatch(value)]
         return f' style="{"; ".join(given)}"' if given else self._size(key)
@@ -464,5 +471,5 @@ class Renderer:
         return f'<a{extra} href="{esc(self.links.href(target))}">{text}</a>{esc(after)}'
 
 
-MIN_PRINT_PPI = 150
+MIN_PRINT_PPI = MIN_PPI
 _BLOCK_TAG = re.compile(r"<(/?)(p|blockquote|ul|ol|li|div|pre|h[1-6]|table|thead|tbody|tfoot|tr|td|th|dl|dt|dd|figure|figcaption|caption)\b([^>]*)>")
