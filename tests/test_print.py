@@ -473,3 +473,24 @@ def test_an_image_asked_wider_than_its_pixels_allow_keeps_its_width_or_shrinks_w
             assert abs(printed - 2.0) < 0.02  # 300 pixels at 150 ppi
             assert len(warned) == 1 and "image-resolution: shrink prints it 2.00 in wide instead" in warned[0], warned
             assert check.status != "fail"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notes", ["endnotes", "footnotes"])
+def test_a_note_call_never_starts_a_line(make_book, tmp_path, notes):
+    """Calls after a word's full stop at every width the text block takes between two sizes:
+    none is carried to the start of a line alone (a word joiner binds it to the word before)."""
+    import pdfplumber
+
+    words = "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll mmmm nnnn".split()
+    text = " ".join(f"{w}.[^{n}]" for n, w in enumerate(words * 6, 1))
+    defs = "\n".join(f"[^{n}]: Note {n}." for n in range(1, len(words) * 6 + 1))
+    starts = 0
+    for trim in ("5x8", "5.25x8", "5.5x8.5", "6x9"):
+        book = _one_chapter_book(make_book, f"{text}\n\n{defs}", f"trim: {trim}\nnotes: {notes}")
+        result = build(book, tmp_path / f"{notes}-{trim}", ("pdf",))
+        with pdfplumber.open(result.outputs["pdf"]) as pdf:
+            page = next(p for p in pdf.pages if "aaaa" in (p.extract_text() or ""))
+            lines = [line for line in page.extract_text_lines() if "aaaa" in line["text"] or "." in line["text"]]
+            starts += sum(1 for line in lines if line["text"][:1].isdigit() and line["chars"][0]["size"] < 8)
+    assert starts == 0

@@ -428,11 +428,14 @@ class Renderer:
             body = _BLOCK_TAG.sub(lambda m: f'<{m[1]}span data-b="{m[2]}"{m[3]}>' if not m[1] else "</span>", self.blocks(note.blocks))
             return f'<span class="footnote" id="{esc(note.id)}">{body.strip()}</span>'
 
+        # print: a word joiner before the number binds the call to the word before it, so a call
+        # never starts a line (it is no glyph: the text layer reads the number alone)
+        shown = f"\u2060{number}" if self.links.print_pages else str(number)
         if self._in_link:
-            return f'<sup class="noteref" id="{esc(note.ref_id)}">{number}</sup>'
+            return f'<sup class="noteref" id="{esc(note.ref_id)}">{shown}</sup>'
         return (
             f'<a class="noteref" id="{esc(note.ref_id)}" href="{esc(self.links.href(note.id))}" '
-            f'epub:type="noteref" role="doc-noteref">{number}</a>'
+            f'epub:type="noteref" role="doc-noteref">{shown}</a>'
         )
 
     def _span(self, c: list[Any]) -> str:
