@@ -494,3 +494,25 @@ def test_a_note_call_never_starts_a_line(make_book, tmp_path, notes):
             lines = [line for line in page.extract_text_lines() if "aaaa" in line["text"] or "." in line["text"]]
             starts += sum(1 for line in lines if line["text"][:1].isdigit() and line["chars"][0]["size"] < 8)
     assert starts == 0
+
+
+@pytest.mark.slow
+def test_capitalised_words_and_the_book_s_own_words_break_as_the_book_says(make_book, tmp_path):
+    """No line ends in a broken capitalised word (Lind-bergh) unless hyphenate-capitalized: true;
+    a word of book.yaml's hyphenation: list breaks only at its written hyphens, or never."""
+    import pdfplumber
+
+    text = " ".join(["Lindbergh and Philadelphia flew over the incomprehensibilities of Massachusetts, "
+                     "characteristically uncharacteristic, with Constantinople and internationalisation."] * 40)
+    found = {}
+    for setting in ("", "hyphenate-capitalized: true", "hyphenation: [incomprehensibilities, uncharacter-istic]"):
+        book = _one_chapter_book(make_book, text, f"trim: 5x8\n{setting}")
+        result = build(book, tmp_path / (setting[:12] or "default"), ("pdf",))
+        with pdfplumber.open(result.outputs["pdf"]) as pdf:
+            lines = [line["text"] for page in pdf.pages for line in page.extract_text_lines()]
+        broken = [line.split()[-1] for line in lines if line.endswith(("-", "\u2010")) and line.split()]
+        found[setting] = broken
+    assert found[""] and not [w for w in found[""] if w[:1].isupper()], found[""]
+    assert [w for w in found["hyphenate-capitalized: true"] if w[:1].isupper()], found["hyphenate-capitalized: true"]
+    own = found["hyphenation: [incomprehensibilities, uncharacter-istic]"]
+    assert not [w for w in own if w.startswith("incompre")] and all(w == "uncharacter-" for w in own if w.startswith("uncha")), own

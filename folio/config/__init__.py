@@ -102,6 +102,10 @@ SCHEMA: tuple[Option, ...] = (
     Flag("drop-caps", "true: chapter openers start with a drop cap (default: the theme's choice)."),
     Flag("small-caps-openers", "true: the first line of a chapter is set in small capitals (default: the theme's choice)."),
     Flag("draft", "true: the proof profile prints a DRAFT mark on every page. Default false.", default=False),
+    Flag("hyphenate-capitalized", "true: words that begin with a capital (names, and a sentence's first word) are hyphenated like "
+         "others. Default false, as the Chicago Manual of Style asks.", default=False),
+    Texts("hyphenation", "Words the print edition breaks only as written here: Lindbergh (never), man-u-script (only at "
+          "those hyphens)."),
 )
 OPTIONS = {option.key: option for option in SCHEMA}
 
@@ -146,6 +150,8 @@ class Config:
     drop_caps: bool | None = None
     small_caps_openers: bool | None = None
     draft: bool = False
+    hyphenate_capitalized: bool = False
+    hyphenation: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict, compare=False)
 
     def line_of(self, key: str) -> int | None:

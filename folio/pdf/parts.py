@@ -50,6 +50,7 @@ from folio.render import hooks
 from folio.render.templates import render_template, theme_environment
 from folio.theme import theme_styles
 from folio.version import __version__
+from folio.weasy import words
 from folio.weasy.jobs import PartCache, PartJob, PartResult
 from folio.weasy.worker import furniture_html, lay_out, lay_out_furniture
 
@@ -97,7 +98,9 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = layout_roots(book)
     fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
-    common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts), book.config.notes])
+    hyphenation = words.rules(book.config.hyphenate_capitalized, book.config.hyphenation)
+    common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts),
+                        book.config.notes, json.dumps(hyphenation, sort_keys=True)])
     store = PartCache(cache)
     own_template = (book.root / "templates" / "print" / "book.html").is_file()
     identifier = pdf_identifier(book)
@@ -123,7 +126,8 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
         flow = name == "notes" and not own_template
         return PartJob(key, html, [c for c, _ in css], book.root.as_uri() + "/", roots, furniture=furniture,
                        fix_footnotes=book.config.notes == "footnotes", css_bases=[b for _, b in css], identifier=identifier,
-                       flow=flow, previous=_latest(cache, name) if flow else None, cache_folder=str(cache) if flow and cache else None)
+                       flow=flow, previous=_latest(cache, name) if flow else None, cache_folder=str(cache) if flow and cache else None,
+                       hyphenation=hyphenation)
 
     furniture: dict[str, bytes] = {}  # furniture job key -> PDF
     furniture_futures: dict[str, Future] = {}

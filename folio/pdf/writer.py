@@ -37,6 +37,7 @@ from folio.pdf.profiles import (
 )
 from folio.render.templates import render_template, theme_environment
 from folio.theme import theme_styles
+from folio.weasy import words
 from folio.weasy.jobs import PartJob, PartResult
 from folio.weasy.worker import lay_out_document
 
@@ -106,7 +107,8 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
                       full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
                       css_bases=[b for _, b in css], fixes=fixes,
                       pages_range=_pages_range(profile, pages_guess, pad) if attempt < 9 else None,  # the last is drawn as it is
-                      first_body_id=first_body, page_labels=True, outline=profile.outline, links=profile.links, facts=facts)
+                      first_body_id=first_body, page_labels=True, outline=profile.outline, links=profile.links, facts=facts,
+                      hyphenation=words.rules(book.config.hyphenate_capitalized, book.config.hyphenation))
         future = submit(lay_out_document, job)
         if waiting:  # this process renders the EPUB's documents while the worker lays the PDF out
             waiting.pop()()

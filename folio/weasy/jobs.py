@@ -44,6 +44,7 @@ class PartJob:
     outline: bool = True  # keep the PDF outline (KDP wants none)
     links: bool = True  # keep link annotations (KDP wants none)
     facts: bool = False  # read the layout facts folio proof reports (weasy/boxes.py)
+    hyphenation: dict[str, Any] = field(default_factory=dict)  # the book's hyphenation rules (weasy/words.py)
 
 
 @dataclass

@@ -62,6 +62,12 @@ def _hyphen_limit() -> None:
     install()
 
 
+def _hyphen_words() -> None:
+    from folio.weasy.words import install
+
+    install()
+
+
 def _cjk_justify() -> None:
     from folio.weasy.justify import install
 
@@ -139,6 +145,10 @@ ENTRIES: tuple[Entry, ...] = (
            "weasyprint.layout.inline.split_first_line": "39ad1016863ca34d"},
           _hyphen_limit, speedup=False,
           fallback="a paragraph with three hyphenated line ends in a row is set again without hyphenation"),
+    Entry("hyphen-words", "no hyphen in a word that begins with a capital (unless the book asks), the book's words broken as it "
+          "writes them", ("weasyprint.text.line_break.pyphen", "weasyprint.text.line_break.split_first_line"),
+          {"weasyprint.text.line_break.split_first_line": "39ad1016863ca34d"},
+          _hyphen_words, speedup=False, fallback="every word hyphenated as pyphen would, capitalised ones and the book's list too"),
     Entry("notes-flow", "the notes laid out page by page, drawn in chunks, resumed after an edit to one note",
           ("weasyprint.DEFAULT_OPTIONS", "weasyprint.css.counters.CounterStyle", "weasyprint.document.DocumentMetadata",
            "weasyprint.document.Document._build_layout_context", "weasyprint.formatting_structure.build.build_formatting_structure",

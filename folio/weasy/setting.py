@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from folio.weasy.boxes import orphan_footnotes, stacked_hyphens
 from folio.weasy.fetcher import contained_fetcher
+from folio.weasy import words
 from folio.weasy.jobs import LogCollector, PartJob, PartResult
 
 # Margin boxes with no content are not made at all (hidden ones would still be laid out)
@@ -58,6 +59,7 @@ class Setting:
 def setting(job: PartJob) -> Iterator[Setting]:
     """The worker's fonts, a fetcher that reads only the job's folders, the parsed style
     sheets, and WeasyPrint's warnings collected meanwhile."""
+    words.use(job.hyphenation)  # the book's hyphenation rules, for the layouts that follow
     fonts = font_config()
     refused: list[str] = []
     fetcher = contained_fetcher([Path(r) for r in job.roots], refused)

@@ -15,6 +15,12 @@ import logging
 
 
 def warm() -> None:
+    import os
+
+    # fontTools dates the fonts WeasyPrint subsets with it (colour-emoji bitmaps: the head table's
+    # "modified") from SOURCE_DATE_EPOCH, else from the clock: a fixed date when none is given, so
+    # the same book gives the same PDF (dates the PDF shows come from the main process, not these)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     import weasyprint
 
     from folio.weasy import boxes, flow, patches, worker  # noqa: F401 - imported for the workers
