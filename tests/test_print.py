@@ -516,3 +516,36 @@ def test_capitalised_words_and_the_book_s_own_words_break_as_the_book_says(make_
     assert [w for w in found["hyphenate-capitalized: true"] if w[:1].isupper()], found["hyphenate-capitalized: true"]
     own = found["hyphenation: [incomprehensibilities, uncharacter-istic]"]
     assert not [w for w in own if w.startswith("incompre")] and all(w == "uncharacter-" for w in own if w.startswith("uncha")), own
+
+
+@pytest.mark.slow
+def test_proof_reports_white_space_and_short_last_pages_that_are_there(tmp_path):
+    """folio proof on the illustrated corpus book reports the pages whose text stops more than a
+    fifth of the text block above its foot before a figure (the engine has no floats), and the
+    chapter ends of fewer than four lines, each at a source line; read back from the proof PDF,
+    every page it names is as it says."""
+    import re
+
+    import pdfplumber
+
+    outcome = CliRunner().invoke(main, ["proof", str(CORPUS / "illustrated"), "-o", str(tmp_path), "--width", "60"])
+    assert outcome.exit_code == 0, outcome.output
+    report = next(tmp_path.glob("*-report.txt")).read_text(encoding="utf-8")
+    holes = re.findall(r"page +(\S+) +white space +(chapters/\S+\.md):(\d+): (\d+)% of the page empty", report)
+    stubs = re.findall(r"page +(\S+) +short last page +(chapters/\S+\.md):(\d+): (\d) lines? alone", report)
+    assert len(holes) >= 5 and len(stubs) >= 1, report
+    pdf_path = next(tmp_path.glob("*-proof.pdf"))
+    labels = pypdf.PdfReader(str(pdf_path)).page_labels
+    with pdfplumber.open(pdf_path) as pdf:
+        body = [line for index in range(labels.index("2"), labels.index("12")) for line in pdf.pages[index].extract_text_lines()
+                if 10 < line["chars"][0]["size"] < 11]
+        top, foot = min(line["top"] for line in body), max(line["bottom"] for line in body)  # the text block, from full pages
+        for label, _source, _line, empty in holes:
+            page = pdf.pages[labels.index(label)]
+            inside = [line["bottom"] for line in page.extract_text_lines() if top - 2 < line["top"] and line["bottom"] < foot + 2]
+            inside += [image["bottom"] for image in page.images if image["top"] > top - 2]
+            assert (foot - max(inside)) / (foot - top) > 0.18, (label, empty)  # as reported (within the measures' error)
+        for label, _source, _line, count in stubs:
+            page = pdf.pages[labels.index(label)]
+            text = [line for line in page.extract_text_lines() if top - 2 < line["top"] and line["bottom"] < foot + 2]
+            assert len(text) == int(count), (label, [line["text"] for line in text])

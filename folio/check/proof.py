@@ -4,8 +4,11 @@ In (`layout_report`): the laid-out WeasyPrint document of a build, the `Book` an
 the printed folio of every page. Out: `Problem`s, each with its page, the source
 file and line it comes from, and a few words of the text: widows and orphans,
 overfull lines, more than two hyphenated line ends in a row, a heading alone at
-the foot of a page, a figure more than a page away from its first mention, a
-footnote on a page without its call.
+the foot of a page, white space (a page whose text stops more than a fifth of the
+text block above its foot while its chapter goes on: before a figure that did not
+fit, as a rule), a chapter's last page with fewer than four lines, a name or an
+address hyphenated at a line's end, a running head on two lines, a figure more than
+a page away from its first mention, a footnote on a page without its call.
 
 In (`spreads`): a PDF. Out: PNG contact sheets of the pages as they face each
 other in the bound book (the first page alone on the right, then versos left and
