@@ -549,3 +549,21 @@ def test_proof_reports_white_space_and_short_last_pages_that_are_there(tmp_path)
             page = pdf.pages[labels.index(label)]
             text = [line for line in page.extract_text_lines() if top - 2 < line["top"] and line["bottom"] < foot + 2]
             assert len(text) == int(count), (label, [line["text"] for line in text])
+
+
+@pytest.mark.slow
+def test_a_note_that_opens_with_a_quotation_or_verse_has_its_number_on_its_first_line(make_book, tmp_path):
+    """In the endnotes, a note that begins with a block quotation or a line of verse shows its
+    number on the line of its first words, not alone on a line above them."""
+    import pdfplumber
+
+    body = ("Text with a quoting note.[^q] And a verse note.[^v]\n\n"
+            "[^q]:\n    > Quoted words open this note.\n\n    And a comment follows.\n\n"
+            "[^v]:\n    | Verse opens this note,\n    | and a second line.\n")
+    result = build(_one_chapter_book(make_book, body), tmp_path / "out", ("pdf",))
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        notes = next(page for page in pdf.pages if "Quoted words" in (page.extract_text() or ""))
+        lines = [line["text"] for line in notes.extract_text_lines() if line["top"] < notes.height * 0.88]  # (not the folio)
+    assert any(line.startswith("1") and "Quoted words" in line for line in lines), lines
+    assert any(line.startswith("2") and "Verse opens" in line for line in lines), lines
+    assert not [line for line in lines if line.strip() in ("1", "2")]

@@ -33,6 +33,7 @@ LIST_STYLES = {"LowerAlpha": "lower-alpha", "UpperAlpha": "upper-alpha", "LowerR
 _LENGTH = re.compile(r"\d+(?:\.\d+)?(?:px|%|in|cm|mm|em|pt)?")  # {width=50%} and <img width="200">
 ALIGN = {"AlignLeft": "left", "AlignRight": "right", "AlignCenter": "center"}
 # classes of fenced divs -> (epub:type, DPUB-ARIA role) of the same meaning
+_FIRST_LINE = re.compile(r'(?:\s*<(?:blockquote|div(?! class="line"))\b[^>]*>)*\s*(?:<p(?: [^>]*)?>|<div class="line">)')
 _LAST_P = re.compile(r"<p((?:\s[^>]*)?>)(?!.*<p[\s>])", re.S)  # the last paragraph's opening tag
 DIV_SEMANTICS = {"epigraph": ("epigraph", "doc-epigraph"), "dedication": ("dedication", "doc-dedication"),
                  "pullquote": ("pullquote", "doc-pullquote")}
@@ -137,7 +138,9 @@ class Renderer:
         self.chapter = chapter
         html = self.blocks(note.blocks).rstrip()
         if lead:
-            opening = re.match(r"<p(?: [^>]*)?>", html)  # print numbers paragraphs: <p data-p="12">
+            # the number opens the first line: of the first paragraph (print numbers them: <p data-p="12">), also when
+            # it stands in a quotation, or of the first line of verse the note opens with
+            opening = _FIRST_LINE.match(html)
             html = html[:opening.end()] + lead + html[opening.end():] if opening else f"<p>{lead}</p>\n{html}"
         if backlink:
             if html.endswith("</p>"):
