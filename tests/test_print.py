@@ -567,3 +567,34 @@ def test_a_note_that_opens_with_a_quotation_or_verse_has_its_number_on_its_first
     assert any(line.startswith("1") and "Quoted words" in line for line in lines), lines
     assert any(line.startswith("2") and "Verse opens" in line for line in lines), lines
     assert not [line for line in lines if line.strip() in ("1", "2")]
+
+
+@pytest.mark.slow
+def test_drop_caps_span_two_lines_on_their_cap_height_and_baseline(tmp_path):
+    """The classic theme's drop cap on The Prince's chapter openers: its top on the first line's
+    cap height, its baseline on the second line's, within half a point; a one-line opening
+    paragraph does not let the next paragraph run beside it."""
+    import pdfplumber
+
+    book = _copy(CORPUS / "small", tmp_path, "theme: classic")
+    (book / "chapters" / "03-chapter-1.md").write_text("# I: A Short Opening\n\nOne line only.\n\nThe next paragraph starts "
+                                                       "here and runs on for a while so that it fills a line or two.\n",
+                                                       encoding="utf-8")
+    result = build(book, tmp_path / "out", ("pdf",))
+    cap_height = 0.615234375  # Gentium Book Plus
+    measured = 0
+    with pdfplumber.open(result.outputs["pdf"]) as pdf:
+        for page in pdf.pages:
+            drops = [c for c in page.chars if c["size"] > 30]  # (the title page's title is 25 pt)
+            if not drops:
+                continue
+            drop, height = drops[0], page.height
+            baseline = height - drop["matrix"][5]
+            lines = sorted({round(height - c["matrix"][5], 2) for c in page.chars if 10 < c["size"] < 11 and height - c["matrix"][5] > baseline - 30})
+            if "ne line only" in (page.extract_text() or ""):  # (O, the drop cap, apart) the next paragraph: below it, at the margin
+                second = next(line for line in page.extract_text_lines() if line["text"].startswith("The next"))
+                assert second["top"] > baseline and second["x0"] - drop["x0"] < 14, second  # its own indent (13 pt), not beside the cap
+                continue
+            assert abs(baseline - lines[1]) < 0.5 and abs((baseline - cap_height * drop["size"]) - (lines[0] - cap_height * 10.5)) < 0.5
+            measured += 1
+    assert measured >= 20
