@@ -120,6 +120,7 @@ class Chapter:
     headings: list[Heading] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    asked_widths: list[tuple[str, str, int | None]] = field(default_factory=list)  # images given a width=: (asset, width, line)
     tables: list[TableInfo] = field(default_factory=list)
     equations: list[NumberedEquation] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)

@@ -21,7 +21,12 @@ MAX_FILE_BYTES = 200 * 1024 * 1024  # no book input (image, chapter, font) is la
 
 
 class ContainmentError(ValueError):
-    """A path that leaves its root, is not a regular file, or does not exist."""
+    """A path that leaves its root, is not a regular file, or does not exist; `kind` says
+    which: "outside", "missing" or "refused" (a URL, an absolute path, not a readable file)."""
+
+    def __init__(self, message: str, kind: str = "refused"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def contained(root: Path, relative: str, *, must_exist: bool = True) -> Path:
@@ -42,12 +47,12 @@ def contained(root: Path, relative: str, *, must_exist: bool = True) -> Path:
     root = root.resolve()
     target = (root / relative).resolve()
     if target != root and root not in target.parents:
-        raise ContainmentError(f"'{relative}' points outside the book folder")
+        raise ContainmentError(f"'{relative}' points outside the book folder", "outside")
     if must_exist:
         try:
             mode = target.stat().st_mode
         except FileNotFoundError:
-            raise ContainmentError(f"'{relative}' does not exist") from None
+            raise ContainmentError(f"'{relative}' does not exist", "missing") from None
         except OSError as exc:
             raise ContainmentError(f"'{relative}' cannot be read: {exc.strerror}") from None
         if not stat.S_ISREG(mode):

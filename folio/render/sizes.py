@@ -13,7 +13,6 @@ import re
 from typing import Any
 
 from folio.model import Asset, Book, Chapter
-from folio.source.pandoc_ast import iter_inlines
 
 MIN_PPI = 150
 _WIDTH = re.compile(r"(\d+(?:\.\d+)?)(px|%|in|cm|mm|pt)?")
@@ -38,16 +37,16 @@ def too_coarse(asset: Asset | None, keyvals: dict[str, str], text_width_in: floa
     return inches if inches and asset.width / inches < MIN_PPI - 0.5 else None
 
 
-def coarse_images(book: Book, text_width_in: float) -> list[tuple[Chapter, Asset, float]]:
-    """(chapter, asset, printed inches) of each image whose asked width prints it under MIN_PPI."""
+def coarse_images(book: Book, text_width_in: float) -> list[tuple[Chapter, Asset, float, int | None]]:
+    """(chapter, asset, printed inches, source line) of each image whose asked width (the
+    chapter's `asked_widths`, noted as it was read) prints it under MIN_PPI."""
     found = []
     for chapter in book.chapters:
-        for node in iter_inlines(chapter.blocks):
-            if node["t"] == "Image":
-                asset = book.assets.get(node["c"][2][0])
-                inches = too_coarse(asset, dict(node["c"][0][2]), text_width_in)
-                if inches is not None and asset is not None:
-                    found.append((chapter, asset, inches))
+        for key, asked, line in chapter.asked_widths:
+            asset = book.assets.get(key)
+            inches = too_coarse(asset, {"width": asked}, text_width_in)
+            if inches is not None and asset is not None:
+                found.append((chapter, asset, inches, line))
     return found
 
 
@@ -60,8 +59,7 @@ def report_coarse(book: Book, text_width_in: float, report: Any) -> None:
     """A warning at each coarse image's line: kept at its width (under MIN_PPI), or, with
     image-resolution: shrink, printed smaller."""
     shrink = book.config.image_resolution == "shrink"
-    for chapter, asset, inches in coarse_images(book, text_width_in):
-        line = chapter.line_of(asset.path.name, None)
+    for chapter, asset, inches, line in coarse_images(book, text_width_in):
         if shrink:
             report.warn("image-low-resolution", chapter.source, line,
                         f"image {describe(asset, inches)} would be under {MIN_PPI} ppi: image-resolution: shrink prints it "

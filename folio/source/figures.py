@@ -10,7 +10,6 @@ the book, remote or not a picture, a warning for each figure without alt text.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from pathlib import Path, PurePosixPath
@@ -53,15 +52,17 @@ def _image_path(root: Path, source: str, target: str) -> Path:
         return contained(root, target)
     except ContainmentError as from_root:
         folder = PurePosixPath(source).parent
-        if str(folder) == "." or "\x00" in target or os.path.isabs(target) or urlsplit(target).scheme:
+        if str(folder) == "." or from_root.kind == "refused":  # (a URL, an absolute path: refused from anywhere)
             raise
         try:
             return contained(root, posixpath.normpath(str(folder / target)))
         except ContainmentError as from_chapter:
-            if "does not exist" in str(from_chapter) and "does not exist" in str(from_root):
-                raise ContainmentError(f"'{target}' does not exist (looked for from the book folder and from {folder}/)") from None
-            if "does not exist" in str(from_chapter) and "outside" in str(from_root):
-                raise ContainmentError(f"'{target}' points outside the book folder (and from {folder}/ it does not exist)") from None
+            if from_chapter.kind == "missing" and from_root.kind == "missing":
+                raise ContainmentError(f"'{target}' does not exist (looked for from the book folder and from {folder}/)",
+                                       "missing") from None
+            if from_chapter.kind == "missing":
+                raise ContainmentError(f"'{target}' points outside the book folder (and from {folder}/ it does not exist)",
+                                       "outside") from None
             raise
 
 
@@ -124,6 +125,10 @@ def check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report
         uses[target[0]] = uses.get(target[0], 0) + 1
         written[id(node)] = (target[0], uses[target[0]])
         target[0] = _image_asset(chapter, target[0], book, report, uses[target[0]]) or ""
+        width = dict(node["c"][0][2]).get("width")
+        if target[0] and width:  # (render/sizes.py checks what it prints at)
+            path, nth = written[id(node)]
+            chapter.asked_widths.append((target[0], width, chapter.line_of(path, nth=nth)))
     number = len(book.figures)
     for node in found["Figure"]:
         attr, caption, body = node["c"]

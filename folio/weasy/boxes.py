@@ -293,14 +293,13 @@ def _page_shape(facts: LayoutFacts, index: int, pages: list[list[_Fragment]], fi
     if chapter and previous == chapter and next_chapter != chapter and 0 < lines < 4 and pages[index]:
         add("short last page", index, pages[index][-1].element, chapter, f"{lines} line{'s' if lines > 1 else ''} alone: ")
     for fragment in pages[index]:
-        source = _text(fragment.element)
         for line in fragment.lines:
             words = "".join(t.text for t in _texts(line)).rstrip().split()
             if not words or not words[-1].endswith(HYPHEN_ENDS) or len(words[-1]) < 3:
                 continue
             if "://" in words[-1] or words[-1].startswith("www.") or "@" in words[-1]:  # even at its own hyphen
                 add("hyphenated address", index, fragment.element, fragment.chapter, f"'{words[-1]}': ")
-            elif words[-1][:1].isupper() and words[-1][:-1].isalpha() and words[-1] not in source:  # not a name's own hyphen
+            elif words[-1][:1].isupper() and words[-1][:-1].isalpha() and words[-1] not in _text(fragment.element):  # not its own
                 add("hyphenated name", index, fragment.element, fragment.chapter, f"'{words[-1]}': ")
 
 
