@@ -14,7 +14,7 @@ from typing import Any, Callable
 from folio.language.scripts import direction_css
 from folio.model import Book
 from folio.pdf.profiles import PROFILES, Profile, page_geometry
-from folio.pdf.running import BOOK, running_heads
+from folio.pdf.running import BOOK, running_heads, title_lines
 from folio.render.context import (
     chapter_entry,
     illustration_lists,
@@ -80,7 +80,7 @@ def print_context(book: Book, src: Callable[[str], str] | None = None, notes: st
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), "")
     lists = illustration_lists(book, lambda ident: f"#{ident}", words)
     return dict(
-        meta=metadata(book), words=words, chapters=chapters, after_notes=after_notes,
+        meta=metadata(book), title_lines=title_lines(book, text_width), words=words, chapters=chapters, after_notes=after_notes,
         note_groups=groups if notes == "endnotes" else [], chapter_notes={g["chapter_id"]: g for g in groups} if notes == "chapter" else {},
         figures=lists["figures"] if "figures" in book.config.lists else [],
         tables=lists["tables"] if "tables" in book.config.lists else [],

@@ -1,4 +1,4 @@
-"""Chapter titles -> running heads that hold on one line.
+"""Chapter titles -> running heads that hold on one line; the book's title -> balanced lines.
 
 In: the book's chapters and the width of its text block. Out: each chapter's running head:
 its short title (`short-title:` in its metadata, or `{short-title="..."}` on its heading),
@@ -7,6 +7,10 @@ size would not fit their room (the text block less the folios' boxes either side
 warning naming the chapter for each one shortened. Widths are measured with the theme's
 face (italic or upright, with its small capitals), at the size, letter spacing and style
 the style sheets' @top-center rules give the running heads.
+
+The title page's title and subtitle, when they take more than one line, are broken into
+lines of about equal width (`title_lines`), as `text-wrap: balance` would (WeasyPrint lacks
+it): no word is left alone on a last line.
 """
 
 from __future__ import annotations
@@ -110,3 +114,60 @@ def running_heads(book: Book, text_width_in: float, report: Reporter | None = No
                         f"the running head '{wanted}' is too long for one line: it is shortened to '{heads[chapter.id]}'; "
                         "give the chapter a short-title (in its metadata, or {short-title=\"...\"} on its heading)")
     return heads
+
+
+BODY_SIZE = 10.5  # pt, print.css's html font-size
+TITLES = {"book-title": (2.4, False), "book-subtitle": (1.25, True)}  # print.css: font-size (em), italic
+
+
+def _title_style(css: list[str], name: str) -> HeadStyle:
+    """How the style sheets set the title page's `.book-title` or `.book-subtitle` (the last
+    rule's font-size in em or pt and font-style win)."""
+    size_em, italic = TITLES[name]
+    size = BODY_SIZE * size_em
+    for text in css:
+        for block in re.findall(rf"\.{name}\s*\{{([^{{}}]*)\}}", re.sub(r"/\*.*?\*/", "", text, flags=re.S)):
+            for prop, value in re.findall(r"(font-size|font-style)\s*:\s*([^;]+)", block):
+                found = re.fullmatch(r"([\d.]+)(em|pt)", value.strip())
+                if prop == "font-size" and found:
+                    size = float(found[1]) * (BODY_SIZE if found[2] == "em" else 1.0)
+                elif prop == "font-style":
+                    italic = value.strip() in ("italic", "oblique")
+    return HeadStyle(size, 0.0, False, italic)
+
+
+def balanced(text: str, room: float, style: HeadStyle) -> list[str]:
+    """The text in as few lines as fit `room` (pt), of widths as near equal as can be: the
+    breaks that make the widest line narrowest. One line when it fits."""
+    words = text.split()
+    if len(words) < 3 or width(text, style) <= room:
+        return [text]
+    for count in range(2, len(words) + 1):
+        best: tuple[float, list[str]] | None = None
+        for cuts in _cuts(len(words), count):
+            lines = [" ".join(words[a:b]) for a, b in zip((0, *cuts), (*cuts, len(words)))]
+            widest = max(width(line, style) for line in lines)
+            if widest <= room and (best is None or widest < best[0]):
+                best = (widest, lines)
+        if best is not None:
+            return best[1]
+    return [text]
+
+
+def _cuts(words: int, lines: int) -> list[tuple[int, ...]]:
+    """Every way to break `words` words into `lines` non-empty lines (word indices where lines start)."""
+    from itertools import combinations
+
+    return list(combinations(range(1, words), lines - 1)) if words <= 24 else []
+
+
+def title_lines(book: Book, text_width_in: float) -> dict[str, list[str]]:
+    """The title page's title and subtitle, each in balanced lines for the text block (a little
+    room kept: the theme's face is measured, the engine's kerning is not)."""
+    from folio.theme import theme_styles
+
+    sheets = [path.read_text(encoding="utf-8") for path in [*theme_styles("print", book.config.theme),
+                                                            *(style.path for style in book.styles)]]
+    room = text_width_in * 72 * 0.92
+    return {"title": balanced(book.config.title, room, _title_style(sheets, "book-title")),
+            "subtitle": balanced(book.config.subtitle or "", room, _title_style(sheets, "book-subtitle"))}
