@@ -28,6 +28,7 @@ ERROR_CODES: dict[str, str] = {
 # book with `lint: {ignore: [code, ...]}` in book.yaml; docs/diagnostics.md lists them.
 WARNING_CODES: dict[str, str] = {
     "note-unused": "a footnote definition that no note call uses (its text is not printed)",
+    "figure-placement": "a figure's placement= is none of here, top, bottom, page (it floats as figures do)",
     "figure-no-alt": "a figure without an alt= text (screen readers get only the caption)",
     "raw-html-removed": "raw HTML that folio removed (scripts, event handlers, forms, unknown tags)",
     "raw-format-dropped": "a raw block or inline for another format (LaTeX, ...) that HTML outputs cannot show",

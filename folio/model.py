@@ -52,6 +52,10 @@ class Figure:
     number: int  # in reading order across the book
     label: str = ""  # "2.3" or "7" when book.yaml numbering is on (xref.number)
     short_caption: str = ""  # short-caption= : its entry in the list of illustrations
+    placement: str = ""  # placement= : where print sets it (PLACEMENTS; "": floats when it does not fit)
+
+
+PLACEMENTS = ("here", "top", "bottom", "page")  # placement= of a figure (weasy/floats.py places it)
 
 
 @dataclass

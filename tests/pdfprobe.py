@@ -79,3 +79,67 @@ class PdfProbe:
         page = self.reader.pages[index]
         has_images = bool(((page.get("/Resources") or {}).get("/XObject") or {}))
         return not self.text(index).strip() and not has_images
+
+
+
+@dataclass
+class Shape:
+    """What a page's text block holds, read back: where its text and images stop (the share of
+    the block left empty below them; None: nothing in it), its lines of text, its images."""
+
+    empty: float | None
+    lines: int
+    images: int
+
+
+def page_shapes(path: Path, margins: dict[str, float]) -> list[Shape]:
+    """Each page's `Shape` in the text block: the trim box less the book's `margins` (inches),
+    read with pdfium (text runs and image objects; a line is a run of text boxes on one baseline,
+    a note call's raised number with it)."""
+    import pypdfium2.raw as pdfium_c
+
+    shapes = []
+    pdf = pypdfium2.PdfDocument(str(path))
+    for page in pdf:
+        left, bottom, right, top = page.get_trimbox()
+        block_top, block_foot = top - margins["top"] * 72, bottom + margins["bottom"] * 72
+        text = page.get_textpage()
+        runs = [text.get_rect(i) for i in range(text.count_rects())]
+        runs = [r for r in runs if r[3] < block_top + 2 and r[1] > block_foot - 2 and r[2] > r[0]]
+        images = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)]
+        images = [r for r in images if r[3] < block_top + 2 and r[1] > block_foot - 2]
+        bottoms = sorted(r[1] for r in runs)
+        lines = sum(1 for i, b in enumerate(bottoms) if i == 0 or b - bottoms[i - 1] > 6)
+        lowest = min([r[1] for r in runs] + [r[1] for r in images], default=None)
+        shapes.append(Shape(None if lowest is None else (lowest - block_foot) / (block_top - block_foot), lines, len(images)))
+    pdf.close()
+    return shapes
+
+
+def _starts(path: Path) -> set[int]:
+    reader = pypdf.PdfReader(str(path))
+    return {reader.get_destination_page_number(entry) for entry in reader.outline if not isinstance(entry, list)}
+
+
+def pages_stopping_short(path: Path, margins: dict[str, float], first: int, limit: float = 0.2) -> list[tuple[int, float]]:
+    """(page index, share of the text block left empty at its foot) of each page from `first` on
+    whose text and images stop more than `limit` of the text block above its foot while its part
+    of the book goes on: the next page is neither empty nor the start of an outline entry."""
+    shapes, starts = page_shapes(path, margins), _starts(path)
+    return [(index, round(shapes[index].empty, 2)) for index in range(first, len(shapes) - 1)
+            if shapes[index].empty is not None and shapes[index].empty > limit
+            and shapes[index + 1].empty is not None and index + 1 not in starts]
+
+
+def short_chapter_ends(path: Path, margins: dict[str, float], first: int, least: int = 4) -> list[tuple[int, int]]:
+    """(page index, lines) of each page from `first` on that ends a part of the book (the next
+    page is empty or starts an outline entry) after a page of it, with fewer than `least` lines
+    of text and no image in its text block."""
+    shapes, starts = page_shapes(path, margins), _starts(path)
+    found = []
+    for index in range(first + 1, len(shapes)):
+        shape = shapes[index]
+        ends = index + 1 == len(shapes) or index + 1 in starts or shapes[index + 1].empty is None
+        if ends and index not in starts and shapes[index - 1].lines and not shape.images and 0 < shape.lines < least:
+            found.append((index, shape.lines))
+    return found

@@ -8,7 +8,9 @@ import zipfile
 import pytest
 from conftest import ace, epubcheck
 from lxml import etree
-from pdfprobe import PdfProbe
+from pdfprobe import PdfProbe, pages_stopping_short, short_chapter_ends
+
+from folio.pdf.profiles import PROFILES, page_geometry
 
 pytestmark = pytest.mark.slow  # builds the sample and the three corpus books and validates every output
 
@@ -59,6 +61,29 @@ def test_ace_finds_a_planted_violation(sample_built, tmp_path):
                 data = re.sub(rb' alt="[^"]*"', b"", data, count=1)
             target.writestr(info, data)
     assert any("image-alt" in finding for finding in ace(broken))
+
+
+def test_no_page_stops_short_while_its_chapter_goes_on(any_built, probes):
+    """Read back with pdfplumber: from the first body page on, no page's text and images stop more
+    than a fifth of the text block above its foot while its chapter goes on (figures float: a
+    figure that does not fit at a page's foot no longer leaves the rest of the page empty). The
+    one exception is the illustrated book's fifth appendix, whose text two figures end: its last
+    text page cannot be filled."""
+    probe = probes(any_built)
+    labels = probe.reader.page_labels
+    margins = page_geometry(any_built.book.config.trim, PROFILES["print"], probe.pages)["margins"]
+    short = pages_stopping_short(any_built.pdf, margins, labels.index("1"))
+    allowed = [(i, e) for i, e in short if "Washington Avenue" in probe.text(i + 1) and "Mother and son" in probe.text(i + 2)]
+    assert [(labels[i], e) for i, e in short if (i, e) not in allowed] == [] and len(allowed) <= 1
+
+
+def test_no_chapter_ends_on_a_page_of_fewer_than_four_lines(any_built, probes):
+    """Read back with pdfplumber: a chapter's last page, after a page of it, holds four lines of
+    text or more (or a figure): the paragraphs before it were set a line tighter or looser."""
+    probe = probes(any_built)
+    labels = probe.reader.page_labels
+    margins = page_geometry(any_built.book.config.trim, PROFILES["print"], probe.pages)["margins"]
+    assert [(labels[i], n) for i, n in short_chapter_ends(any_built.pdf, margins, labels.index("1"))] == []
 
 
 def test_pdf_page_size_is_the_trim(any_built, probes):

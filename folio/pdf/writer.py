@@ -39,7 +39,8 @@ from folio.render.templates import render_template, theme_environment
 from folio.theme import theme_styles
 from folio.weasy import words
 from folio.weasy.jobs import PartJob, PartResult
-from folio.weasy.worker import lay_out_document
+from folio.weasy import markup
+from folio.weasy.worker import lay_out_document, place_alone
 
 
 def write_pdf(book: Book, target: Path, report: Reporter, on_page: Callable[[int], None] | None = None,
@@ -95,6 +96,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     pad = 0
     fixes: list[str] = []
     html_text = print_html(book, env=env, profile=profile)
+    placed: tuple[str, str] = ("", "")  # (the style sheets and HTML, the HTML with its figures placed)
     first_body = next((c.id for c in book.chapters if c.role == "bodymatter"), None)
     waiting = [meanwhile] if meanwhile is not None else []
     for attempt in range(10):
@@ -102,13 +104,14 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
         geometry_css = render_template(env, "print/page.css", book.root, profile=profile, title=book_head(book, profile),
                                          rtl=book.config.direction == "rtl", **geometry)
         css = [(geometry_css, book.root.as_uri() + "/"), *theme_css]
-        job = PartJob("", html_text, [c for c, _ in css], book.root.as_uri() + "/", layout_roots(book),
+        placed = _placed_figures(html_text, css, book, placed)
+        job = PartJob("", placed[1], [c for c, _ in css], book.root.as_uri() + "/", layout_roots(book),
                       fix_footnotes=book.config.notes == "footnotes", identifier=identifier(book),
                       full_fonts=profile.full_fonts, pdf_variant="pdf/ua-1" if profile.tagged else None,
                       css_bases=[b for _, b in css], fixes=fixes,
                       pages_range=_pages_range(profile, pages_guess, pad) if attempt < 9 else None,  # the last is drawn as it is
                       first_body_id=first_body, page_labels=True, outline=profile.outline, links=profile.links, facts=facts,
-                      hyphenation=words.rules(book.config.hyphenate_capitalized, book.config.hyphenation))
+                      hyphenation=words.rules(book.config.hyphenate_capitalized, book.config.hyphenation), floats=False)
         future = submit(lay_out_document, job)
         if waiting:  # this process renders the EPUB's documents while the worker lays the PDF out
             waiting.pop()()
@@ -122,6 +125,20 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
         else:
             pages_guess = result.pages
     raise AssertionError("unreachable: the tenth layout is drawn whatever its page count")
+
+
+def _placed_figures(html: str, css: list[tuple[str, str]], book: Book, last: tuple[str, str]) -> tuple[str, str]:
+    """The book's HTML with the figures of each chapter placed (weasy/floats.py), the chapters laid
+    out apart and in parallel by the workers; `last` is the answer for the last style sheets."""
+    key = "\n".join([html, *(c for c, _ in css)])
+    if key == last[0]:
+        return last
+    alone = markup.alone(html)
+    futures = {ident: submit(place_alone, PartJob("", text, [c for c, _ in css], book.root.as_uri() + "/", layout_roots(book),
+                                                  css_bases=[b for _, b in css],
+                                                  hyphenation=words.rules(book.config.hyphenate_capitalized, book.config.hyphenation)),
+                             ident) for ident, text in alone.items()}
+    return key, markup.with_elements(html, {ident: future.result() for ident, future in futures.items()})
 
 
 def _pages_range(profile: Profile, pages_guess: int, pad: int) -> tuple[int, int] | None:

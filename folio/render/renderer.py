@@ -202,12 +202,16 @@ class Renderer:
 
     # -- blocks -------------------------------------------------------------
 
+    def _numbered(self) -> str:
+        """print: every paragraph and list item is numbered, so the PDF writer can re-set one
+        (stacked hyphens, a chapter's last lines set tighter or looser)."""
+        if not self.links.print_pages:
+            return ""
+        self._paragraphs += 1
+        return f' data-p="{self._paragraphs}"'
+
     def _para(self, c: list[Any]) -> str:
-        attrs = ""
-        if self.links.print_pages:
-            # print: every paragraph is numbered, so the PDF writer can re-set one (stacked hyphens)
-            self._paragraphs += 1
-            attrs = f' data-p="{self._paragraphs}"'
+        attrs = self._numbered()
         if self.links.footnotes and self.chapter is not None:
             # footnotes: the paragraph names the notes it calls, so the PDF writer can move it
             notes = [self.chapter.notes[n["c"] - 1].id for n in c if n["t"] == "NoteRef"]
@@ -249,9 +253,9 @@ class Renderer:
                         f'{"&#10003;" if done else ""}</span>')
                 body = self.blocks(rest)
                 body = re.sub(r"^(<p[^>]*>)?", lambda m: (m[1] or "") + mark, body, count=1)
-                out.append(f'<li class="task{" done" if done else ""}">{body}</li>\n')
+                out.append(f'<li class="task{" done" if done else ""}"{self._numbered()}>{body}</li>\n')
             else:
-                out.append(f"<li>{self.blocks(blocks)}</li>\n")
+                out.append(f"<li{self._numbered()}>{self.blocks(blocks)}</li>\n")
         return "<ul>\n" + "".join(out) + "</ul>\n"
 
     def _ordered_list(self, c: list[Any]) -> str:
@@ -268,14 +272,14 @@ class Renderer:
         marker = {"OneParen": "-paren", "TwoParens": "-parens"}.get(delim["t"], "")
         if kind != "decimal" or marker:
             attrs += f' class="folio-list-{kind}{marker}"'
-        return f"<ol{attrs}>\n" + "".join(f"<li>{self.blocks(i)}</li>\n" for i in items) + "</ol>\n"
+        return f"<ol{attrs}>\n" + "".join(f"<li{self._numbered()}>{self.blocks(i)}</li>\n" for i in items) + "</ol>\n"
 
     def _definition_list(self, items: list[Any]) -> str:
         out = ["<dl>\n"]
         for term, definitions in items:
-            out.append(f"<dt>{self.inlines(term)}</dt>\n")
+            out.append(f"<dt{self._numbered()}>{self.inlines(term)}</dt>\n")
             for definition in definitions:
-                out.append(f"<dd>{self.blocks(definition)}</dd>\n")
+                out.append(f"<dd{self._numbered()}>{self.blocks(definition)}</dd>\n")
         out.append("</dl>\n")
         return "".join(out)
 
@@ -337,8 +341,9 @@ class Renderer:
         caption_html = self.figure_caption(figure)
         if figure.label:
             caption_html = f'<span class="figure-label">{esc(numbered(self.words["figure"], figure.label))}.</span> ' + caption_html
+        placement = f' data-placement="{figure.placement}"' if figure.placement and self.links.print_pages else ""
         return (
-            f'<figure{self.attrs(attr, ("figure",))}>\n'
+            f'<figure{self.attrs(attr, ("figure",))}{placement}>\n'
             f'<img src="{esc(self.links.src(figure.asset))}" alt="{esc(figure.alt)}"{size}/>\n'
             f'<figcaption><span class="caption">{caption_html}</span>{" " + credit if credit else ""}</figcaption>\n'
             "</figure>\n"

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from folio.errors import Reporter
-from folio.model import Asset, Book, Chapter, Figure
+from folio.model import PLACEMENTS, Asset, Book, Chapter, Figure
 from folio.paths import ContainmentError, contained
 from folio.source import images
 from folio.source.pandoc_ast import iter_inlines, stringify
@@ -147,5 +147,12 @@ def check_figures_and_images(chapter: Chapter, found: Survey, book: Book, report
             alt = ""  # pandoc copies the caption when no alt= was given
             path, nth = written.get(id(image), (target[0], 1))
             report.warn("figure-no-alt", chapter.source, chapter.line_of(path, nth=nth), f"figure '{attr[0]}' has no alt= text")
+        placement = keyvals.get("placement", "").strip().lower()
+        if placement and placement not in PLACEMENTS:
+            path, nth = written.get(id(image), (target[0], 1))
+            report.warn("figure-placement", chapter.source, chapter.line_of(path, nth=nth),
+                        f"figure '{attr[0]}' has placement={keyvals['placement']}: set where it floats instead "
+                        f"(placement= takes {', '.join(PLACEMENTS)})")
+            placement = ""
         chapter.figures.append(Figure(attr[0], target[0], caption_inlines, alt, keyvals.get("credit", ""), number,
-                                      short_caption=keyvals.get("short-caption", "").strip()))
+                                      short_caption=keyvals.get("short-caption", "").strip(), placement=placement))

@@ -150,6 +150,112 @@ def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
 
 
 @dataclass
+class ChapterEnd:
+    """A chapter's last page with `lines` lines, too few (after a page of it), and the paragraphs
+    of the chapter before it that may be set a line shorter (`tighter`: their last line is short
+    enough to be taken up by the others set tighter) or longer (`looser`: their last line is
+    nearly full), best first, by data-p."""
+
+    page: int
+    chapter: str  # its id
+    lines: int
+    tighter: list[str]
+    looser: list[str]
+    push: str | None = None  # the block on the page before from which a page break gives the last page enough lines
+
+
+TIGHTER_GAIN = 0.02  # a line set with setting.TIGHTER (or LOOSER) holds about 2 % more (less) of its text
+
+
+def short_chapter_ends(document: Any, least: int = 4) -> list[ChapterEnd]:
+    """The chapters' last pages of fewer than `least` lines of text (no figure or table on them),
+    after a page of the same chapter."""
+    if not patches.available("boxes"):
+        return []
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox, MarginBox
+
+    pages: list[list[tuple[Any, str | None, list[Any], float]]] = []  # (element, chapter, lines, width)
+    solid: list[bool] = []  # a figure, an image or a table on the page
+    # the last figure of each chapter (page, fragments on the page before it): floats.py placed the
+    # figures, and lines re-set before one would move it; lines after the last one move none
+    figured: dict[str | None, tuple[int, int]] = {}
+    for page in document.pages:
+        fragments: list[tuple[Any, str | None, list[Any], float]] = []
+        found = [False]
+
+        def walk(box: Any, chapter: str | None) -> None:
+            if isinstance(box, (MarginBox, FootnoteAreaBox)):
+                return
+            element, tag = getattr(box, "element", None), getattr(box, "element_tag", None)
+            if element is not None and tag == "section" and "chapter" in (element.get("class") or "").split():
+                chapter = element.get("id")
+            if tag in ("figure", "img", "table", "pre"):
+                found[0] = True
+                if tag == "figure":
+                    figured[chapter] = (len(pages), len(fragments))
+            children = getattr(box, "children", None)
+            if element is not None and children and isinstance(children[0], LineBox):  # a paragraph, a heading, an item
+                fragments.append((element, chapter, list(children), box.width))
+                return
+            for child in children or ():
+                walk(child, chapter)
+
+        walk(page_box(page), None)
+        pages.append(fragments)
+        solid.append(found[0])
+    ends = []
+    for index in range(1, len(pages)):
+        chapter = next((f[1] for f in reversed(pages[index]) if f[1]), None)
+        following = next((f[1] for f in pages[index + 1] if f[1]), None) if index + 1 < len(pages) else None
+        before = next((f[1] for f in pages[index - 1] if f[1]), None)
+        lines = sum(len(f[2]) for f in pages[index] if f[1] == chapter)
+        if not chapter or before != chapter or following == chapter or solid[index] or not 0 < lines < least:
+            continue
+        after = figured.get(chapter, (-1, 0))
+        tighter, looser = [], []
+        previous = index - 1
+        while previous >= 0 and any(f[1] == chapter for f in pages[previous]):
+            for position, (element, part, found_lines, width) in enumerate(pages[previous]):
+                if (previous, position) < after:
+                    continue  # before the chapter's last figure
+                ends_here = position < len(pages[previous]) - 1 or not pages[previous + 1] or \
+                    pages[previous + 1][0][0] is not element
+                if part != chapter or not element.get("data-p") or len(found_lines) < 2 \
+                        or not ends_here or width <= 0:
+                    continue
+                fill = found_lines[-1].width / width
+                # what setting it tighter (looser) gains on each of its other lines, as a share of a line
+                reach = (len(found_lines) - 1) * TIGHTER_GAIN
+                if fill < 0.8 * reach:
+                    tighter.append((fill / reach, element.get("data-p")))
+                elif 1 - fill < 0.8 * reach:
+                    looser.append(((1 - fill) / reach, element.get("data-p")))
+            previous -= 1
+        push = _push(pages[index - 1], least - lines, after[1] if after[0] == index - 1 else 0) if after[0] < index else None
+        ends.append(ChapterEnd(index, chapter, lines, [p for _, p in sorted(tighter)], [p for _, p in sorted(looser)], push))
+    return ends
+
+
+def _push(fragments: list[tuple[Any, str | None, list[Any], float]], lines: int, first: int = 0) -> str | None:
+    """data-p of the last block of a page (not its first, nor one after a heading, nor one before
+    its fragment `first`) that starts on it and, with what follows it there, holds `lines` to
+    `lines` + 3 lines: a page break before it moves them overleaf, and the page ends that much short."""
+    held = 0
+    for position in range(len(fragments) - 1, max(first, 1) - 1, -1):
+        element, _chapter, found, _width = fragments[position]
+        held += len(found)
+        before = fragments[position - 1][0]
+        if held > lines + 3:
+            return None
+        if held >= lines and element.get("data-p") and before is not element and before.tag not in HEADINGS:
+            return element.get("data-p")
+    return None
+
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass
 class RawProblem:
     """A layout problem as the boxes show it; folio proof finds its source line."""
 

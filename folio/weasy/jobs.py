@@ -45,6 +45,7 @@ class PartJob:
     links: bool = True  # keep link annotations (KDP wants none)
     facts: bool = False  # read the layout facts folio proof reports (weasy/boxes.py)
     hyphenation: dict[str, Any] = field(default_factory=dict)  # the book's hyphenation rules (weasy/words.py)
+    floats: bool = True  # place figures (floats.py); a whole document's were placed chapter by chapter before
 
 
 @dataclass

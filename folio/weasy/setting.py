@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from folio.weasy.boxes import orphan_footnotes, stacked_hyphens
+from folio.weasy.boxes import orphan_footnotes, short_chapter_ends, stacked_hyphens
 from folio.weasy.fetcher import contained_fetcher
 from folio.weasy import words
 from folio.weasy.jobs import LogCollector, PartJob, PartResult
@@ -86,16 +86,50 @@ def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0)
         result.bookmarks.append((level, label, first + page, result.page_height - y * 0.75))
 
 
-def layout_fixes(document: Any, fixes: list[str], footnotes: bool) -> tuple[list[tuple[str, int]], list[str]]:
+def layout_fixes(document: Any, fixes: list[str], footnotes: bool, ends: bool = True) -> tuple[list[tuple[str, int]], list[str]]:
     """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
 
     Returns the footnotes set away from their call (when `footnotes`) and new rules: for
-    each such note `_footnote_fix`, and `hyphens: manual` for a paragraph with more than
-    two hyphenated line ends in a row. No new rules: the layout is final."""
+    each such note `_footnote_fix`, `hyphens: manual` for a paragraph with more than
+    two hyphenated line ends in a row, and (with `ends`) `_chapter_end_fix` for a chapter's last
+    page of fewer than four lines. No new rules: the layout is final."""
     orphans = orphan_footnotes(document) if footnotes else []
     wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
-    wanted += [f'p[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+    wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+    if ends:  # (a whole book laid out again for them costs a whole layout: its writer asks once)
+        wanted += [rule for end in short_chapter_ends(document) for rule in _chapter_end_fix(end, fixes)]
     return orphans, [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+
+
+TIGHTER = "word-spacing: -0.04em; letter-spacing: -0.004em"  # a paragraph set a line shorter
+LOOSER = "word-spacing: 0.05em; letter-spacing: 0.004em"  # or a line longer
+
+
+def _chapter_end_fix(end: Any, fixes: list[str]) -> list[str]:
+    """Rules that set paragraphs before a chapter's short last page a line shorter (its lines
+    come back to the page before) or a line longer (the last page gets the lines it lacks), as a
+    compositor re-sets a chapter's last pages one line tighter or looser: the way that needs
+    fewer paragraphs, more of them each time the last page is still short (a line saved may go
+    to a widow or orphan rule), three rounds at most; else a page break a few lines before the
+    page before ends (it ends short by those lines, as LaTeX's `\\clearpage` would set it)."""
+    mark = f"/* end of {end.chapter} */"  # the chapter's rules, told apart from other chapters'
+    tighter = [f'[data-p="{n}"] {{ {TIGHTER}; }} {mark}' for n in end.tighter]
+    looser = [f'[data-p="{n}"] {{ {LOOSER}; }} {mark}' for n in end.looser]
+    wanted = {id(tighter): end.lines, id(looser): 4 - end.lines}
+    tried = [rule for rule in fixes if rule.endswith(mark)]
+    if any(LOOSER in rule for rule in tried):
+        way = looser
+    elif tried:
+        way = tighter
+    else:
+        way = tighter if len(tighter) >= end.lines and (end.lines < 3 or len(looser) < 4 - end.lines) else looser
+    fresh = [rule for rule in way if rule not in fixes]
+    if len(tried) < 3 * wanted[id(way)] and len(fresh) >= wanted[id(way)]:
+        return fresh[:wanted[id(way)]]
+    push = f'[data-p="{end.push}"] {{ break-before: page; }} {mark}'
+    if end.push and not any("break-before" in rule for rule in tried):
+        return [push]  # no paragraph to re-set: the page before ends a few lines short instead
+    return []
 
 
 def _footnote_fix(note: str, fixes: list[str]) -> str:

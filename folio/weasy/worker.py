@@ -34,8 +34,11 @@ from folio.weasy.boxes import (
     page_starts,
 )
 from folio.weasy.fetcher import contained_fetcher
+from folio.weasy.floats import place_figures
+from folio.weasy.markup import placed_element
 from folio.weasy.jobs import PartJob, PartResult
 from folio.weasy.setting import (
+    Setting,
     add_anchors_and_bookmarks,
     font_config,
     layout_fixes,
@@ -103,14 +106,11 @@ def lay_out(job: PartJob) -> PartResult:
 
 
 def _lay_out(job: PartJob) -> PartResult:
-    import weasyprint
-
     with setting(job) as given:
         fixes: list[str] = []
-        for _attempt in range(8):
-            extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
-            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=given.fetcher).render(
-                stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
+        html = job.html
+        for attempt in range(8):
+            html, document = _render(job, given, html, fixes, floats=attempt == 0)
             orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
             if not wanted:
                 break
@@ -126,6 +126,31 @@ def _lay_out(job: PartJob) -> PartResult:
     return result
 
 
+def _render(job: PartJob, given: Setting, html: str, fixes: list[str], floats: bool) -> tuple[str, Any]:
+    """Lay `html` out with the job's style sheets and `fixes`; with `floats`, its figures placed
+    first (floats.py): the HTML with the figures where they went, and its layout."""
+    import weasyprint
+
+    extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
+
+    def render(text: str) -> Any:
+        return weasyprint.HTML(string=text, base_url=job.base_url, url_fetcher=given.fetcher).render(
+            stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
+
+    return place_figures(html, render) if floats else (html, render(html))
+
+
+def place_alone(job: PartJob, ident: str) -> str:
+    """Lay out a document holding one element of the book's body (a chapter, from `floats.alone`)
+    with its figures placed; the element as placed, or "" when no figure moved."""
+    try:
+        with setting(job) as given:
+            html, _document = _render(job, given, job.html, [], floats=True)
+        return placed_element(html, ident) if html != job.html else ""
+    finally:
+        release_memory()
+
+
 def lay_out_document(job: PartJob) -> PartResult:
     """Lay out a whole document (the profiles other than print) with its fixes; draw it with
     its /PageLabels unless its page count is outside `job.pages_range`, where the style sheets
@@ -138,18 +163,15 @@ def lay_out_document(job: PartJob) -> PartResult:
 
 
 def _lay_out_document(job: PartJob) -> PartResult:
-    import weasyprint
-
     with setting(job) as given:
         fixes = list(job.fixes)
-        for _attempt in range(10):
-            extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
-            document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=given.fetcher).render(
-                stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
+        html = job.html
+        for attempt in range(10):
+            html, document = _render(job, given, html, fixes, floats=attempt == 0 and job.floats)
             count = len(document.pages)
             if job.pages_range and not job.pages_range[0] <= count <= job.pages_range[1]:
                 return PartResult(job.key, b"", count, fixes=fixes)
-            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=attempt == 0)
             if not wanted:
                 break
             fixes += wanted
