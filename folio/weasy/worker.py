@@ -90,6 +90,9 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
+ENDS_PAGES = 300  # a whole book longer than this is not laid out again for its chapters' short last pages alone
+
+
 def lay_out(job: PartJob) -> PartResult:
     """Lay out one part; fix footnotes pushed away from their call and stacked hyphens, then write it."""
     try:
@@ -171,7 +174,9 @@ def _lay_out_document(job: PartJob) -> PartResult:
             count = len(document.pages)
             if job.pages_range and not job.pages_range[0] <= count <= job.pages_range[1]:
                 return PartResult(job.key, b"", count, fixes=fixes)
-            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=attempt == 0)
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=attempt == 0 and count <= ENDS_PAGES)
+            if attempt == 0 and count > ENDS_PAGES and wanted:  # laid out again anyway: chapter ends ride along
+                wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=True)[1]
             if not wanted:
                 break
             fixes += wanted
