@@ -148,19 +148,25 @@ def test_without_floats_the_same_book_has_holes(tmp_path):
 
 @pytest.mark.slow
 def test_placement_page_sets_a_figure_on_a_page_of_its_own_and_top_at_a_page_s_top(tmp_path):
+    """placement="page": a page with the figure and its caption alone; "top": nothing above it on
+    its page; "bottom": no text below it on its page."""
     import pdfplumber
 
-    book = _figure_book(tmp_path / "book", placements={2: "page", 5: "top"}, chapters=1)
+    book = _figure_book(tmp_path / "book", placements={2: "page", 6: "top", 4: "bottom"}, chapters=1)
     result = build(book, tmp_path / "out", ("pdf",))
     with pdfplumber.open(result.outputs["pdf"]) as pdf:
         pages = [page.extract_text() or "" for page in pdf.pages]
         alone = next(i for i, text in enumerate(pages) if "Picture 2," in text)
         body = [line for line in pdf.pages[alone].extract_text_lines() if 60 < line["top"] < pdf.pages[alone].height - 60]
         assert [line["text"] for line in body] == ["Picture 2, taken over the sea."], body  # its caption alone
-        top = next(i for i, text in enumerate(pages) if "Picture 5," in text)
+        top = next(i for i, text in enumerate(pages) if "Picture 6," in text)
         image = pdf.pages[top].images[0]
         lines = [line for line in pdf.pages[top].extract_text_lines() if 60 < line["top"] < image["top"]]
         assert lines == [], lines  # nothing above it on its page
+        bottom = next(i for i, text in enumerate(pages) if "Picture 4," in text)
+        image = pdf.pages[bottom].images[0]
+        lines = [line["text"] for line in pdf.pages[bottom].extract_text_lines() if image["bottom"] < line["top"]]
+        assert lines[:1] == ["Picture 4, taken over the sea."] and len(lines) <= 2, lines  # its caption, the folio
 
 
 @pytest.mark.slow

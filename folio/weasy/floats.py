@@ -386,6 +386,10 @@ def _round(html: str, document: Any, holes: list[Hole], render: Callable[[str], 
             hole = replace(hole, where="start")
             point = _point(html, document, hole, starts)
         changed = _move(moved, hole, point) if point is not None else None
+        if changed is None and hole.where == "bottom":  # no room at this page's foot: the next page's
+            hole = replace(hole, page=hole.page + 1)
+            point = _point(html, without, hole, starts_without)
+            changed = _move(moved, hole, point) if point is not None else None
         if changed is not None and point is not None:
             moved, tried = changed, [*tried, (hole, point)]
     if not tried:

@@ -131,6 +131,7 @@ def split_paragraph(html: str, k: str, chars: int, hyphen: str, justified: bool)
     first_head = with_attribute(head, "style", "text-align-last: justify") if justified else head
     mark = f'<span class="folio-hyphen" aria-hidden="true">{htmllib.escape(hyphen)}</span>' if hyphen else ""
     second_head = with_attribute(re.sub(r'\s(?:id|data-k|data-p)="[^"]*"', "", head), "class", "folio-continued")
+    second_head = with_attribute(second_head, "data-k", f"{k}.1")  # (found again by a later round)
     second_head = with_attribute(second_head, "style", "text-indent: 0; margin-top: 0")
     first = f"{first_head}{inner[:at].rstrip()}{mark}{closers}</p>\n"
     second = f"{second_head}{reopened}{inner[at:].lstrip()}</p>"
@@ -185,7 +186,7 @@ def placed_element(html: str, ident: str) -> str:
     """The element with the id `ident` from HTML placed by `place_figures` (its data-k stamps taken out)."""
     for start, end in body_children(html):
         if re.match(rf'<[^>]*?\sid="{re.escape(ident)}"', html[start:end]):
-            return re.sub(r'\sdata-k="\d+"', "", html[start:end])
+            return re.sub(r'\sdata-k="[\d.]+"', "", html[start:end])
     return ""
 
 

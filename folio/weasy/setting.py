@@ -109,26 +109,21 @@ def _chapter_end_fix(end: Any, fixes: list[str]) -> list[str]:
     """Rules that set paragraphs before a chapter's short last page a line shorter (its lines
     come back to the page before) or a line longer (the last page gets the lines it lacks), as a
     compositor re-sets a chapter's last pages one line tighter or looser: the way that needs
-    fewer paragraphs, more of them each time the last page is still short (a line saved may go
-    to a widow or orphan rule), three rounds at most; else a page break a few lines before the
-    page before ends (it ends short by those lines, as LaTeX's `\\clearpage` would set it)."""
+    fewer paragraphs, twice as many as lines are wanted (a line saved may go to a widow or orphan
+    rule; more saved is no harm); when that did not do, or no paragraph can be re-set, a page break
+    a few lines before the page before ends (it ends short by those lines, as LaTeX's
+    `\\clearpage` would set it). Each is tried once: a chapter is laid out again twice at most."""
     mark = f"/* end of {end.chapter} */"  # the chapter's rules, told apart from other chapters'
-    tighter = [f'[data-p="{n}"] {{ {TIGHTER}; }} {mark}' for n in end.tighter]
-    looser = [f'[data-p="{n}"] {{ {LOOSER}; }} {mark}' for n in end.looser]
-    wanted = {id(tighter): end.lines, id(looser): 4 - end.lines}
     tried = [rule for rule in fixes if rule.endswith(mark)]
-    if any(LOOSER in rule for rule in tried):
-        way = looser
-    elif tried:
-        way = tighter
-    else:
-        way = tighter if len(tighter) >= end.lines and (end.lines < 3 or len(looser) < 4 - end.lines) else looser
-    fresh = [rule for rule in way if rule not in fixes]
-    if len(tried) < 3 * wanted[id(way)] and len(fresh) >= wanted[id(way)]:
-        return fresh[:wanted[id(way)]]
-    push = f'[data-p="{end.push}"] {{ break-before: page; }} {mark}'
+    if not tried:
+        tighter = [f'[data-p="{n}"] {{ {TIGHTER}; }} {mark}' for n in end.tighter]
+        looser = [f'[data-p="{n}"] {{ {LOOSER}; }} {mark}' for n in end.looser]
+        if len(tighter) >= end.lines and (end.lines < 3 or len(looser) < 4 - end.lines):
+            return tighter[:2 * end.lines]
+        if len(looser) >= 4 - end.lines:
+            return looser[:2 * (4 - end.lines)]
     if end.push and not any("break-before" in rule for rule in tried):
-        return [push]  # no paragraph to re-set: the page before ends a few lines short instead
+        return [f'[data-p="{end.push}"] {{ break-before: page; }} {mark}']
     return []
 
 
