@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import CORPUS, write_book
+from conftest import illustrated_part, write_book
 
 pytestmark = pytest.mark.slow  # builds books with and without the speed-ups
 
@@ -79,7 +79,7 @@ def _decoded(pdf: pikepdf.Pdf) -> list[list[bytes]]:
 
 @pytest.mark.parametrize("name, profile", [("illustrated", "print"), ("tricky", "print"), ("tricky", "proof")])
 def test_same_pages_with_and_without_speedups(tmp_path, name, profile):
-    book = CORPUS / name if name != "tricky" else write_book(tmp_path / "book", {"01.md": TRICKY})
+    book = illustrated_part(tmp_path / "book") if name != "tricky" else write_book(tmp_path / "book", {"01.md": TRICKY})
     plain = _build(book, tmp_path / "plain", speedups=False, profile=profile)
     fast = _build(book, tmp_path / "fast", speedups=True, profile=profile)
     assert plain.read_bytes() != fast.read_bytes()  # the speed-ups ran: their streams are deflated at level 6
