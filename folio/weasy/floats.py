@@ -10,7 +10,7 @@ InDesign place floats, after a layout shows where the pages break:
 
 1. a figure that opens a page after a hole on the page before (`Hole`) is taken out of
    the flow, and its chapter laid out again: the text after it fills the hole, and the
-   page after starts at some point of that text (`_continuation`);
+   page after starts at some point of that text (`_point`);
 2. the figure is put back at that point, splitting the paragraph there when the page
    broke inside one (the first half's last line justified as it was, a hyphen kept
    where the word broke, the second half not indented): the figure opens the page it
@@ -18,12 +18,13 @@ InDesign place floats, after a layout shows where the pages break:
    figures between it and that point move with it), and it is never further from
    its place in the source than the page after;
 3. the book is laid out again and each move checked: a move that did not do what it
-   was for is undone.
+   was for is undone. A figure that only figures follow in its chapter (no text can fill
+   the page before) goes to the top of the page it stood on instead.
 
 One hole per chapter is settled per round, the chapters' holes together, until none is
 left or the rounds run out. `placement=` on a figure asks otherwise: `here` (never
 moved), `top` (the top of the page where it stands), `page` (a page of its own after
-the page where it stands) or `bottom` (the foot of the page where it stands).
+the page where it stands) or `bottom` (the foot of the page where it stands, else of the next).
 
 Elements are found again across layouts by a `data-k` number stamped on every start tag
 of the body (`stamp`); the HTML is edited as text, at those tags, so what is not moved
@@ -55,7 +56,6 @@ from folio.weasy.markup import (
 
 ROUNDS = 4  # rounds of step 1-3; each settles the first hole of every chapter
 HOLE = 0.06  # a hole worth filling: this share of the text block (about three lines) or more
-PLACEMENTS = ("here", "top", "page", "bottom")
 
 _PSEUDO = ("::before", "::after", "::marker", "::footnote-call", "::footnote-marker")
 
