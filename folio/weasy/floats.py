@@ -132,6 +132,12 @@ def _room(page: Any) -> tuple[float, float]:
     return foot - bottom, root.height
 
 
+def _hole_share(page: Any) -> float:
+    """The room at a page's foot as a share of its text block (one walk of its boxes)."""
+    room, height = _room(page)
+    return room / height if height else 0.0
+
+
 @dataclass
 class Hole:
     """A figure to move, on the page `page` of its chapter (`section`): where it should go there."""
@@ -186,7 +192,7 @@ def find_holes(document: Any, done: set[str]) -> list[Hole]:
                 hole.where, hole.page = "start", relative
             elif placement == "bottom":
                 hole.where = "bottom"
-            elif not opens or index == 0 or _room(pages[index - 1])[0] < HOLE * _room(pages[index - 1])[1]:
+            elif not opens or index == 0 or _hole_share(pages[index - 1]) < HOLE:
                 continue
             if hole.page >= 0:
                 holes[section] = hole
