@@ -143,3 +143,25 @@ def short_chapter_ends(path: Path, margins: dict[str, float], first: int, least:
         if ends and index not in starts and shapes[index - 1].lines and not shape.images and 0 < shape.lines < least:
             found.append((index, shape.lines))
     return found
+
+
+def rules_through_text(path: Path) -> list[tuple[int, str]]:
+    """(page index, the text it crosses) of each drawn rule (a path wider than 30 pt: its top
+    edge, where a border-top is drawn) that runs through a run of text on its page."""
+    import pypdfium2.raw as pdfium_c
+
+    found = []
+    pdf = pypdfium2.PdfDocument(str(path))
+    for index, page in enumerate(pdf):
+        paths = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=5)]
+        paths = [p for p in paths if p[2] - p[0] > 30]
+        if not paths:
+            continue
+        text = page.get_textpage()
+        runs = [text.get_rect(i) for i in range(text.count_rects())]
+        for left, _bottom, right, top in paths:
+            y = top - 0.2
+            crossed = [r for r in runs if r[1] < y - 0.3 < y + 0.3 < r[3] and r[0] < right and r[2] > left]
+            found += [(index, text.get_text_bounded(*r)) for r in crossed]
+    pdf.close()
+    return found

@@ -15,6 +15,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, SAMPLE, epubcheck, unexpected_warnings
+from pdfprobe import rules_through_text
 from PIL import Image
 
 from folio.check.preflight import failed, preflight
@@ -168,6 +169,27 @@ def test_footnotes_never_leave_their_call(tmp_path):
         assert footnotes.status == "pass", footnotes.line()
         markers = sum(len(re.findall(r"^\s*\d+\.\u2002", t, re.M)) for t in _texts(result.outputs["pdf"]))
         assert markers >= 0.75 * result.book.note_count, "the notes are at the foot of their pages"
+
+
+def test_footnotes_opening_with_a_block(make_book, tmp_path):
+    """A note called in a chapter's title and opening with a quotation, one opening with verse:
+    each number starts its note's first line, and no rule is drawn through a note (the hidden
+    title in the running heads' layout drew its footnote area's rule over the page's notes)."""
+    body = ("A claim.[^2] " + "Words that fill the page. " * 60 + "Another claim.[^3]\n\n"
+            "[^1]:\n    > \u201cThe present chapter has given greater offence than any other portion of the writings.\u201d\n"
+            "    >\n    > \u2014Burd, *Il Principe*, p. 297\n\n"
+            "[^2]:\n    | Alexander never did what he said,\n    | Cesare never said what he did.\n\n"
+            "[^3]: A plain note.")
+    book = _one_chapter_book(make_book, body, "notes: footnotes")
+    (book / "chapters" / "01-one.md").write_text(f"# One[^1]\n\n{body}\n", encoding="utf-8")
+    result = build(book, tmp_path / "out", ("pdf",), profile="print")
+    assert unexpected_warnings(result) == []
+    text = "\n".join(_texts(result.outputs["pdf"]))
+    assert re.search(r"^1\.[^\S\n]*\u201cThe present chapter", text, re.M), text
+    assert re.search(r"^2\.[^\S\n]*Alexander never did", text, re.M), text
+    assert re.search(r"^3\.[^\S\n]*A plain note", text, re.M), text
+    assert not re.search(r"^\d\.\s*$", text, re.M), "a note's number alone on its line"
+    assert rules_through_text(result.outputs["pdf"]) == []
 
 
 def test_notes_at_chapter_end(make_book, tmp_path):

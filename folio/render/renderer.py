@@ -432,7 +432,9 @@ class Renderer:
             return ""
         if self.links.footnotes and not self._in_link:
             # WeasyPrint moves the element to the foot of the page and leaves its call here;
-            # block markup inside a paragraph would end the paragraph, so blocks become spans.
+            # block markup inside a paragraph would end the paragraph, so blocks become spans, and
+            # the white space around them goes (a line break before the first one set the note's
+            # number on a line of its own).
             body = _BLOCK_TAG.sub(lambda m: f'<{m[1]}span data-b="{m[2]}"{m[3]}>' if not m[1] else "</span>", self.blocks(note.blocks))
             return f'<span class="footnote" id="{esc(note.id)}">{body.strip()}</span>'
 
@@ -483,4 +485,4 @@ class Renderer:
 
 
 MIN_PRINT_PPI = MIN_PPI
-_BLOCK_TAG = re.compile(r"<(/?)(p|blockquote|ul|ol|li|div|pre|h[1-6]|table|thead|tbody|tfoot|tr|td|th|dl|dt|dd|figure|figcaption|caption)\b([^>]*)>")
+_BLOCK_TAG = re.compile(r"\s*<(/?)(p|blockquote|ul|ol|li|div|pre|h[1-6]|table|thead|tbody|tfoot|tr|td|th|dl|dt|dd|figure|figcaption|caption)\b([^>]*)>\s*")

@@ -230,7 +230,8 @@ def release_memory() -> None:
 
 
 def furniture_html(section_open: str, header: str, pages: int) -> str:
-    """A part's running heads and folios on `pages` empty pages: its section and title, then empty sheets."""
+    """A part's running heads and folios on `pages` empty pages: its section and title, then empty
+    sheets. (A footnote called in the title is not laid out: hidden, its area's rule was still drawn.)"""
     sheets = '<div class="folio-sheet"></div>\n' * (pages - 1)
     return (f'<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body>\n{section_open}\n'
             f'<div class="folio-furniture-head">{header}</div>\n{sheets}</section>\n</body></html>')
@@ -240,6 +241,7 @@ FURNITURE_CSS = """
 .folio-sheet { break-before: page; height: 1px; }
 .folio-furniture-head { visibility: hidden; height: 0; overflow: hidden; margin: 0; padding: 0; }
 .folio-furniture-head * { margin: 0; padding: 0; }
+.folio-furniture-head .footnote { display: none; }
 """
 
 
