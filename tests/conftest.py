@@ -105,9 +105,10 @@ def ace(path: Path) -> list[str]:
 class Built:
     """A book built once: its Book, outputs and diagnostics."""
 
-    def __init__(self, source: Path, out: Path, formats=("pdf", "epub")):
+    def __init__(self, source: Path, out: Path, formats=("pdf", "epub"), name: str = ""):
         import folio
 
+        self.name = name or source.name
         self.result = folio.build(source, out, formats, use_cache=False)
         self.book = self.result.book
         self.pdf = self.result.outputs.get("pdf")
@@ -120,7 +121,7 @@ _built: dict[str, Built] = {}
 def built(name: str, tmp_path_factory) -> Built:
     if name not in _built:
         source = SAMPLE if name == "sample" else CORPUS / name
-        _built[name] = Built(source, tmp_path_factory.mktemp(f"built-{name}"))
+        _built[name] = Built(source, tmp_path_factory.mktemp(f"built-{name}"), name=name)
     return _built[name]
 
 

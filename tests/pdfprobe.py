@@ -165,3 +165,67 @@ def rules_through_text(path: Path) -> list[tuple[int, str]]:
             found += [(index, text.get_text_bounded(*r)) for r in crossed]
     pdf.close()
     return found
+
+
+def _last_baselines(path: Path, margins: dict[str, float]) -> list[tuple[float | None, bool]]:
+    """Each page's lowest text baseline in its text block (None: no text), and whether an image
+    is on it or its text stops a fifth of the block or more above the foot."""
+    import ctypes
+
+    import pypdfium2.raw as pdfium_c
+
+    found = []
+    x, y = ctypes.c_double(), ctypes.c_double()
+    pdf = pypdfium2.PdfDocument(str(path))
+    for page in pdf:
+        _left, bottom, _right, top = page.get_trimbox()
+        block_top, block_foot = top - margins["top"] * 72, bottom + margins["bottom"] * 72
+        text = page.get_textpage()
+        lowest = None
+        for index in range(text.count_chars()):
+            pdfium_c.FPDFText_GetCharOrigin(text.raw, index, x, y)
+            if block_foot - 2 < y.value < block_top and (lowest is None or y.value < lowest):
+                lowest = y.value
+        images = [obj.get_bounds()[1] for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)]
+        empty = None if lowest is None else (lowest - block_foot) / (block_top - block_foot)
+        found.append((lowest, any(block_foot - 2 < b < block_top for b in images) or (empty or 0) > 0.2))
+    pdf.close()
+    return found
+
+
+def uneven_spreads(path: Path, margins: dict[str, float], first: int) -> list[tuple[int, float]]:
+    """(verso index, points apart) of each spread of text from page `first` on (no image on
+    either page) whose two pages both go on overleaf (the page after each is neither empty nor
+    the start of an outline entry) with last baselines more than half a point apart (white
+    space, a fifth of the text block or more, is not an uneven spread: `pages_stopping_short`)."""
+    ends, starts = _last_baselines(path, margins), _starts(path)
+
+    def goes_on(index: int) -> bool:
+        return index + 1 < len(ends) and ends[index + 1][0] is not None and index + 1 not in starts
+
+    found = []
+    for verso in range(first + (1 - first % 2), len(ends) - 1, 2):  # (index 0 is a recto)
+        recto = verso + 1
+        pair = (ends[verso], ends[recto])
+        if all(goes_on(i) for i in (verso, recto)) and all(e[0] is not None and not e[1] for e in pair):
+            apart = abs(pair[0][0] - pair[1][0])
+            if apart > 0.5:
+                found.append((verso, round(apart, 1)))
+    return found
+
+
+def recto_page_turn_hyphens(path: Path, margins: dict[str, float], first: int) -> list[int]:
+    """Indexes of the rectos (odd pages: index 0 is page 1) from page `first` on whose text block
+    ends with a word hyphenated at a line's end while the text goes on overleaf."""
+    pdf = pypdfium2.PdfDocument(str(path))
+    starts = _starts(path)
+    found = []
+    for index in range(first + first % 2, len(pdf) - 1, 2):
+        page = pdf[index]
+        _left, bottom, right, top = page.get_trimbox()
+        text = page.get_textpage().get_text_bounded(0, bottom + margins["bottom"] * 72 - 2, right, top - margins["top"] * 72)
+        lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+        if lines and re.search(r"\w[-\u2010\u00ad]$", lines[-1]) and index + 1 not in starts:
+            found.append(index)
+    pdf.close()
+    return found

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from conftest import ace, epubcheck
 from lxml import etree
-from pdfprobe import PdfProbe, pages_stopping_short, short_chapter_ends
+from pdfprobe import PdfProbe, pages_stopping_short, recto_page_turn_hyphens, short_chapter_ends, uneven_spreads
 
 from folio.pdf.profiles import PROFILES, page_geometry
 
@@ -84,6 +84,34 @@ def test_no_chapter_ends_on_a_page_of_fewer_than_four_lines(any_built, probes):
     labels = probe.reader.page_labels
     margins = page_geometry(any_built.book.config.trim, PROFILES["print"], probe.pages)["margins"]
     assert [(labels[i], n) for i, n in short_chapter_ends(any_built.pdf, margins, labels.index("1"))] == []
+
+
+def test_no_word_is_hyphenated_across_a_rectos_page_turn(any_built, probes):
+    """Read back with pdfium: no recto's text ends with a hyphenated word while its text goes on
+    overleaf (the reader would turn the leaf in the middle of the word)."""
+    probe = probes(any_built)
+    labels = probe.reader.page_labels
+    margins = page_geometry(any_built.book.config.trim, PROFILES["print"], probe.pages)["margins"]
+    assert [labels[i] for i in recto_page_turn_hyphens(any_built.pdf, margins, labels.index("1"))] == []
+
+
+# Spreads of text that end on different lines, at most, per book: (the large book has pages of a
+# single paragraph a line short, where no paragraph can take a line more; the illustrated book's
+# paragraphs are too short to: see docs/performance.md, session 12)
+UNEVEN = {"sample": 0, "small": 0, "large": 0.05, "illustrated": 0.15}
+
+
+def test_facing_pages_end_on_one_line(any_built, probes):
+    """Read back with pdfium: the two pages of a spread whose text goes on overleaf from both end
+    on the same baseline, but for a few spreads a line apart (UNEVEN: a share of the book's
+    spreads). Before pages were set on one depth (weasy/depth.py), the large book had 106 of 325."""
+    probe = probes(any_built)
+    labels = probe.reader.page_labels
+    margins = page_geometry(any_built.book.config.trim, PROFILES["print"], probe.pages)["margins"]
+    first = labels.index("1")
+    uneven = uneven_spreads(any_built.pdf, margins, first)
+    assert len(uneven) <= UNEVEN[any_built.name] * (probe.pages - first) / 2, [(labels[v], apart) for v, apart in uneven]
+    assert all(apart > 14 or apart == pytest.approx(7.1, abs=0.2) for _verso, apart in uneven), uneven  # whole or half lines
 
 
 def test_pdf_page_size_is_the_trim(any_built, probes):

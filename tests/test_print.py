@@ -15,13 +15,13 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, SAMPLE, epubcheck, unexpected_warnings
-from pdfprobe import rules_through_text
+from pdfprobe import recto_page_turn_hyphens, rules_through_text, uneven_spreads
 from PIL import Image
 
 from folio.check.preflight import failed, preflight
 from folio.cli import main
 from folio.config import load_config
-from folio.pdf.profiles import kdp_gutter
+from folio.pdf.profiles import PROFILES, kdp_gutter, page_geometry
 from folio.pipeline import build
 
 pytestmark = pytest.mark.slow  # builds books in every print profile and reads the PDFs back
@@ -564,6 +564,16 @@ def test_proof_reports_white_space_and_short_last_pages_that_are_there(tmp_path)
             page = pdf.pages[labels.index(label)]
             text = [line for line in page.extract_text_lines() if top - 2 < line["top"] and line["bottom"] < foot + 2]
             assert len(text) == int(count), (label, [line["text"] for line in text])
+    # uneven spreads: each one read back (both pages going on, ending in text) is reported, as far
+    # apart as it says; no word is hyphenated across a recto's page turn, and none is reported
+    margins = page_geometry(load_config(book).trim, PROFILES["proof"], len(labels))["margins"]
+    uneven = re.findall(r"page +(\S+) +uneven spread +(chapters/\S+\.md):(\d+): ends ([\d.]+) pt above", report)
+    reported = {label: float(apart) for label, _source, _line, apart in uneven}
+    for verso, apart in uneven_spreads(pdf_path, margins, labels.index("1")):
+        label = next((labels[i] for i in (verso, verso + 1) if labels[i] in reported), None)
+        assert label is not None, (labels[verso], apart, report)
+        assert abs(reported[label] - apart) < 1.0, (label, reported[label], apart)
+    assert "page-turn hyphen" not in report and recto_page_turn_hyphens(pdf_path, margins, labels.index("1")) == []
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,6 +184,35 @@ print(len(stacked_hyphens(weasyprint.HTML(string=html).render())))
         assert done.returncode == 0, done.stderr
         counts[state] = int(done.stdout.strip())
     assert counts["on"] == 0 and counts["off"] >= 1  # (a paragraph split over two pages counts on each)
+
+
+def test_a_run_that_fits_but_for_its_trailing_space_is_not_cut_after_its_first_word():
+    """In a process of its own: a run of words before a marked number, in a line exactly as wide as
+    the words (its trailing space does not fit), stays on one line with the line-fit patch; without
+    it WeasyPrint sets its first word alone ("Euxine", then "Sea at the place..." in the large book)."""
+    script = """
+import os, sys, weasyprint
+from weasyprint.formatting_structure.boxes import LineBox, TextBox
+from folio.weasy import patches
+print(patches.install()["line-fit"], file=sys.stderr)
+run = "Euxine Sea at the place where the Milesians have their settlement of Istria."
+probe = weasyprint.HTML(string=f'<span style="font-size: 14px">{run}</span>').render()
+width = max(b.width for b in probe.pages[0]._page_box.descendants() if isinstance(b, LineBox))
+html = (f'<p lang="en" style="width: {width + 0.5}px; font-size: 14px; hyphens: auto">{run} '
+        '<span id="n">34.</span> Now the Ister, since it flows through land which is inhabited.</p>')
+doc = weasyprint.HTML(string=html).render()
+lines = ["".join(t.text for t in b.descendants() if isinstance(t, TextBox)).strip()
+         for b in doc.pages[0]._page_box.descendants() if isinstance(b, LineBox)]
+print(lines[0])
+"""
+    firsts = {}
+    for state in ("", "line-fit"):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "FOLIO_PROBES_FAIL": state})
+        assert done.returncode == 0, done.stderr
+        firsts[state] = done.stdout.strip()
+    assert firsts[""] == "Euxine Sea at the place where the Milesians have their settlement of Istria.", firsts
+    assert firsts["line-fit"] in ("Euxine", "Eux\u2010"), firsts  # WeasyPrint's own cut, which the patch mends
 
 
 # -- check: the preflight reads PDFs back -----------------------------------------------------------

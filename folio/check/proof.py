@@ -7,8 +7,10 @@ overfull lines, more than two hyphenated line ends in a row, a heading alone at
 the foot of a page, white space (a page whose text stops more than a fifth of the
 text block above its foot while its chapter goes on: before a figure that did not
 fit, as a rule), a chapter's last page with fewer than four lines, a name or an
-address hyphenated at a line's end, a running head on two lines, a figure more than
-a page away from its first mention, a footnote on a page without its call.
+address hyphenated at a line's end, a word hyphenated across a recto's page turn,
+facing pages that end on different lines (an uneven spread), a running head on two
+lines, a figure more than a page away from its first mention, a footnote on a page
+without its call.
 
 In (`spreads`): a PDF. Out: PNG contact sheets of the pages as they face each
 other in the bound book (the first page alone on the right, then versos left and
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from folio.model import Book
-from folio.weasy.boxes import LayoutFacts
+from folio.weasy.facts import LayoutFacts
 
 
 @dataclass

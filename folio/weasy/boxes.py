@@ -1,21 +1,23 @@
-"""WeasyPrint's laid-out pages -> plain facts about them: the one place folio reads its boxes.
+"""WeasyPrint's laid-out pages -> plain facts about them.
 
 In: a laid-out `weasyprint.Document` (in a layout worker). Out: plain data that crosses
 process boundaries and is cached: where each page's counted text starts (`page_starts`,
 for the EPUB's page-list), the footnotes set away from their call (`orphan_footnotes`),
-the paragraphs with stacked hyphens (`stacked_hyphens`), and the layout facts the proof
-report reads (`layout_facts`: widows, orphans, overfull lines, headings at a page foot,
-where each id and each first mention of it is).
+the paragraphs with stacked hyphens (`stacked_hyphens`) or with a word hyphenated across a
+recto's page turn (`recto_hyphens`), the chapters' short last pages (`short_chapter_ends`).
+(The proof report's layout facts are read in facts.py.)
 
 Everything here reads `page._page_box` and the box classes of
 `weasyprint.formatting_structure.boxes`, which are not WeasyPrint's public API; the
-probe `boxes` in folio/weasy/probes.py checks they are there before a build relies on them.
+probe `boxes` in folio/weasy/patches.py checks they are there before a build relies on
+them. (depth.py, which moves blocks on a page, and relayout.py, which resumes a layout from
+a page, use more of them, each behind a probe of its own.)
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from folio.model import PageStart
@@ -135,7 +137,7 @@ def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
             number = element.get("data-p") if element is not None else None
             streak = 0
             for line in children:
-                text = "".join(t.text for t in _texts(line)).rstrip()
+                text = "".join(t.text for t in texts(line)).rstrip()
                 streak = streak + 1 if text.endswith(HYPHEN_ENDS) else 0
                 if streak > limit and number:
                     found.append(number)
@@ -147,6 +149,52 @@ def stacked_hyphens(document: Any, limit: int = 2) -> list[str]:
     for page in document.pages:
         walk(page_box(page))
     return found
+
+
+def recto_hyphens(document: Any) -> list[str]:
+    """data-p numbers of the paragraphs that go on from a recto (the document's first page is
+    one) overleaf with a word hyphenated across the page turn."""
+    if not patches.available("boxes"):
+        return []
+    from weasyprint.formatting_structure.boxes import FootnoteAreaBox, LineBox, MarginBox
+
+    def last_paragraph(page: Any) -> tuple[Any, list[Any]]:
+        found: list[tuple[Any, list[Any]]] = []
+
+        def walk(box: Any) -> None:
+            if isinstance(box, (MarginBox, FootnoteAreaBox)):
+                return
+            children = getattr(box, "children", ())
+            if children and isinstance(children[0], LineBox):
+                found.append((getattr(box, "element", None), list(children)))
+                return
+            for child in children:
+                walk(child)
+
+        walk(page_box(page))
+        return found[-1] if found else (None, [])
+
+    found = []
+    pages = document.pages
+    for index in range(0, len(pages) - 1, 2):
+        element, lines = last_paragraph(pages[index])
+        if element is None or not element.get("data-p") or not lines:
+            continue
+        text = "".join(t.text for t in texts(lines[-1])).rstrip()
+        if text.endswith(HYPHEN_ENDS) and _first_paragraph(pages[index + 1]) is element:
+            found.append(element.get("data-p"))
+    return found
+
+
+def _first_paragraph(page: Any) -> Any:
+    """The element of the first block of lines on a page."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    for box in page_box(page).descendants():
+        children = getattr(box, "children", None)
+        if children and isinstance(children[0], LineBox) and not isinstance(box, LineBox):
+            return getattr(box, "element", None)
+    return None
 
 
 @dataclass
@@ -255,177 +303,14 @@ def _push(fragments: list[tuple[Any, str | None, list[Any], float]], lines: int,
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-@dataclass
-class RawProblem:
-    """A layout problem as the boxes show it; folio proof finds its source line."""
-
-    kind: str  # widow, orphan, overfull line, stacked hyphens, heading at foot
-    page: int  # page index
-    chapter: str | None  # the id of the chapter it is in
-    text: str  # the whole text of the paragraph or heading
-    detail: str = ""  # put before the paragraph's first words ("1.5 pt too wide: ")
-
-
-@dataclass
-class LayoutFacts:
-    """What `folio proof` reports on, read from the pages while they are laid out."""
-
-    problems: list[RawProblem] = field(default_factory=list)
-    anchor_pages: dict[str, int] = field(default_factory=dict)  # id -> the page it is on
-    mention_pages: dict[str, int] = field(default_factory=dict)  # id -> the page of its first link
-    orphans: list[tuple[str, int]] = field(default_factory=list)  # footnotes away from their call
-
-
-@dataclass
-class _Fragment:
-    """A paragraph's part on one page."""
-
-    element: Any
-    chapter: str | None
-    lines: list[Any]
-
-
-def _text(element: Any) -> str:
-    return "".join(element.itertext())
-
-
-def layout_facts(document: Any) -> LayoutFacts:
-    """Widows, orphans, overfull lines, stacked hyphens, headings at a page's foot, white
-    space, short last pages, hyphenated names and addresses, wrapped running heads, and the
-    pages of ids and of their first mentions, in a laid-out document."""
-    from weasyprint.formatting_structure.boxes import (
-        FootnoteAreaBox,
-        LineBox,
-        MarginBox,
-        TextBox,
-    )
-
-    facts = LayoutFacts()
-    pages: list[list[_Fragment]] = []
-    last_box: list[tuple[Any, str | None]] = []  # the last block on each page
-    first_box: list[tuple[Any, str | None]] = []  # and the first
-    bottoms: list[tuple[float, float, float]] = []  # per page: the text block's top and foot, and where its text stops
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            facts.anchor_pages.setdefault(anchor, index)
-        fragments: list[_Fragment] = []
-        blocks: list[tuple[Any, str | None]] = []
-        used = [0.0]
-
-        def walk(box: Any, chapter: str | None) -> None:
-            if isinstance(box, MarginBox):
-                if getattr(box, "at_keyword", "") == "@top-center" and len([c for c in box.children if isinstance(c, LineBox)]) > 1:
-                    facts.problems.append(RawProblem("running head wraps", index, None, _text_of_box(box)))
-                return
-            if isinstance(box, FootnoteAreaBox) or getattr(box, "is_absolutely_positioned", lambda: False)():
-                return  # (a proof's slug is fixed on every page, outside the text block)
-            if isinstance(box, LineBox) or getattr(box, "element_tag", None) in ("img", "figure", "table", "pre"):
-                used[0] = max(used[0], box.position_y + box.margin_height())
-            element = getattr(box, "element", None)
-            tag = getattr(box, "element_tag", None)
-            if element is not None and tag == "section" and "chapter" in (element.get("class") or "").split():
-                chapter = element.get("id")
-            if element is not None and tag == "a" and element.get("href", "").startswith("#"):
-                facts.mention_pages.setdefault(element.get("href")[1:], index)
-            if element is not None and tag in ("p", "h2", "h3", "h4", "h5", "h6") and not isinstance(box, (LineBox, TextBox)) \
-                    and getattr(box, "children", None) and isinstance(box.children[0], LineBox):
-                fragments.append(_Fragment(element, chapter, list(box.children)))
-                blocks.append((element, chapter))
-                used[0] = max(used[0], box.position_y + box.margin_height())
-                return
-            if element is not None and tag in ("figure", "table", "blockquote", "ul", "ol", "pre"):
-                blocks.append((element, chapter))
-            for child in getattr(box, "children", ()):
-                walk(child, chapter)
-
-        walk(page_box(page), None)
-        pages.append(fragments)
-        last_box.append(blocks[-1] if blocks else (None, None))
-        first_box.append(blocks[0] if blocks else (None, None))
-        area = page_box(page)
-        top = area.content_box_y()
-        bottoms.append((top, top + area.height, used[0]))
-
-    def add(kind: str, index: int, element: Any, chapter: str | None, detail: str = "") -> None:
-        facts.problems.append(RawProblem(kind, index, chapter, _text(element), detail))
-
-    for index, fragments in enumerate(pages):
-        _paragraph_problems(index, fragments, pages, add)
-        element, chapter = last_box[index]
-        if element is not None and element.tag in ("h2", "h3", "h4", "h5", "h6"):
-            add("heading at foot", index, element, chapter)
-        _page_shape(facts, index, pages, first_box, bottoms, add)
-    facts.orphans = orphan_footnotes(document)
-    return facts
-
-
-def _paragraph_problems(index: int, fragments: list[_Fragment], pages: list[list[_Fragment]], add: Any) -> None:
-    """A page's widows, orphans, overfull lines and stacked hyphens."""
-    for position, fragment in enumerate(fragments):
-        continued_from = index > 0 and pages[index - 1] and pages[index - 1][-1].element is fragment.element
-        continues = index + 1 < len(pages) and pages[index + 1] and pages[index + 1][0].element is fragment.element
-        if fragment.element.tag == "p":
-            if continued_from and position == 0 and len(fragment.lines) == 1:
-                add("widow", index, fragment.element, fragment.chapter)
-            if continues and position == len(fragments) - 1 and len(fragment.lines) == 1:
-                add("orphan", index, fragment.element, fragment.chapter)
-        width = _content_width(fragment.lines)
-        for line in fragment.lines:
-            used = max((child.position_x + child.margin_width() for child in line.children), default=0) - line.position_x
-            if width and used > width + 1.0:
-                add("overfull line", index, fragment.element, fragment.chapter, f"{used - width:.1f} pt too wide: ")
-                break
-        stacked = 0
-        for line in fragment.lines:
-            text = "".join(t.text for t in _texts(line))
-            stacked = stacked + 1 if text.rstrip().endswith(HYPHEN_ENDS) else 0
-            if stacked == 3:
-                add("stacked hyphens", index, fragment.element, fragment.chapter)
-
-
-def _page_shape(facts: LayoutFacts, index: int, pages: list[list[_Fragment]], first_box: list[tuple[Any, str | None]],
-                bottoms: list[tuple[float, float, float]], add: Any) -> None:
-    """A page's shape: a white hole (its text stops more than a fifth of the text block above
-    the foot while its chapter goes on overleaf, named by what the next page starts with: a
-    figure that did not fit, as a rule), a stub (a chapter's last page with fewer than four
-    lines, after a page of the same chapter), hyphenated names and addresses at its line ends."""
-    top, foot, used = bottoms[index]
-    chapter = next((f.chapter for f in reversed(pages[index]) if f.chapter), None)
-    following, next_chapter = first_box[index + 1] if index + 1 < len(pages) else (None, None)
-    if chapter and used and next_chapter == chapter and following is not None and (foot - used) > 0.2 * (foot - top):
-        add("white space", index, following, chapter, f"{(foot - used) / (foot - top):.0%} of the page empty before: ")
-    previous = next((f.chapter for f in pages[index - 1] if f.chapter), None) if index else None
-    lines = sum(len(f.lines) for f in pages[index] if f.chapter == chapter)
-    if chapter and previous == chapter and next_chapter != chapter and 0 < lines < 4 and pages[index]:
-        add("short last page", index, pages[index][-1].element, chapter, f"{lines} line{'s' if lines > 1 else ''} alone: ")
-    for fragment in pages[index]:
-        for line in fragment.lines:
-            words = "".join(t.text for t in _texts(line)).rstrip().split()
-            if not words or not words[-1].endswith(HYPHEN_ENDS) or len(words[-1]) < 3:
-                continue
-            if "://" in words[-1] or words[-1].startswith("www.") or "@" in words[-1]:  # even at its own hyphen
-                add("hyphenated address", index, fragment.element, fragment.chapter, f"'{words[-1]}': ")
-            elif words[-1][:1].isupper() and words[-1][:-1].isalpha() and words[-1] not in _text(fragment.element):  # not its own
-                add("hyphenated name", index, fragment.element, fragment.chapter, f"'{words[-1]}': ")
-
-
-def _text_of_box(box: Any) -> str:
-    return "".join(t.text for t in _texts(box))
-
-
-def _content_width(lines: list[Any]) -> float:
-    """The width lines may fill: the paragraph box's content width."""
-    return max((line.width for line in lines), default=0.0)
-
-
-def _texts(box: Any) -> list[Any]:
+def texts(box: Any) -> list[Any]:
     from weasyprint.formatting_structure.boxes import TextBox
 
     if isinstance(box, TextBox):
         return [box]
     out = []
     for child in getattr(box, "children", ()):
-        out += _texts(child)
+        out += texts(child)
     return out
 
 

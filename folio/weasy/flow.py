@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from folio.render.hooks import NOTE_GROUP_OPEN, NOTE_OPEN
+from folio.weasy.depth import even_pages
 from folio.weasy.jobs import PartCache, PartJob, PartResult
 from folio.weasy.setting import add_anchors_and_bookmarks, layout_fixes, setting
 
@@ -263,9 +264,11 @@ def _lay_out(job: PartJob, fixes: list[str], old: PartResult | None = None, resu
         pages = _finish(context, boxes, resume)
         document = Document(pages, DocumentMetadata(**get_html_metadata(html)), html.url_fetcher, font_config, {},
                             options["output_intent"])
-        _orphans, wanted = layout_fixes(document, fixes, False)
+        _orphans, wanted = layout_fixes(document, fixes, False, pages=False)  # (the notes: no chapter, a recto's hyphens kept by hyphens.py)
         if wanted and old is not None:
             return None
+        # the pages set on one depth; the last, when old pages follow it, as a whole layout sets it
+        even_pages(document, last_goes_on=met is not None and context.page_maker[met][1]["break"] == "any")
         states = {str(i): _state(context.page_maker[i]) for i in range(resume, index, CHUNK_PAGES)}
         result = _assemble(job, document, old, resume, met, states, fixes)
         result.flow["wanted"] = wanted

@@ -1,11 +1,15 @@
-"""At most two hyphenated line ends in a row: CSS `hyphenate-limit-lines: 2` for WeasyPrint 70.
+"""At most two hyphenated line ends in a row (CSS `hyphenate-limit-lines: 2` for WeasyPrint 70),
+and no word hyphenated across a recto's page turn.
 
 In: nothing; `install()` wraps two WeasyPrint 70 functions, once, in a layout worker. Out: while
 WeasyPrint lays out a paragraph's lines, the line after two lines that ended with a
-hyphen is broken without automatic hyphenation. WeasyPrint does not implement
-`hyphenate-limit-lines`; without this, a stack of hyphens could only be undone by laying
-the whole document out again with the paragraph unhyphenated (the PDF writer still
-checks, and does that for what slips through: explicit hyphens, for instance).
+hyphen is broken without automatic hyphenation, and so are the last two lines that fit
+on a recto (an odd page: the last, and the one before it, which ends the page when the
+widow rule takes the last overleaf), as the Chicago Manual asks. WeasyPrint does not
+implement `hyphenate-limit-lines`; without this, a stack of hyphens or a broken word at a
+recto's foot could only be undone by laying the document out again with the paragraph
+unhyphenated (the layout workers still check, and do that for what slips through:
+explicit hyphens, a footnote that shortened the page, for instance).
 
 The wrapped functions are `layout.block.iter_line_boxes` (the paragraph's line
 iterator, to count hyphenated line ends) and `layout.inline.split_first_line` (to
@@ -40,6 +44,15 @@ def _ends_with_hyphen(line: Any) -> bool:
     return last is not None and last.text.rstrip().endswith(HYPHEN_ENDS)
 
 
+def _before_turn(context: Any, bottom_space: float, line: Any) -> bool:
+    """The line after `line` is one of the last two lines of a recto (an odd page: a document
+    starts on one) that fit: it ends the page, or the line before the widow rule's break."""
+    if context.current_page % 2 == 0:
+        return False
+    bottom, height = line.position_y + line.height, line.height
+    return not context.overflows_page(bottom_space, bottom + height) and context.overflows_page(bottom_space, bottom + 3 * height)
+
+
 def install() -> None:
     """Wrap WeasyPrint's line iterator and line splitter (patches.py calls it, after its probe)."""
     from weasyprint.layout import block, inline
@@ -47,11 +60,11 @@ def install() -> None:
     original_lines = block.iter_line_boxes
     original_split = inline.split_first_line
 
-    def iter_line_boxes(*args: Any, **kwargs: Any) -> Iterator[Any]:
-        lines = original_lines(*args, **kwargs)
-        streak = 0
+    def iter_line_boxes(context: Any, box: Any, position_y: Any, bottom_space: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        lines = original_lines(context, box, position_y, bottom_space, *args, **kwargs)
+        streak, turn = 0, False
         while True:
-            _STATE.suppress = streak >= LIMIT
+            _STATE.suppress = streak >= LIMIT or turn
             try:
                 item = next(lines)
             except StopIteration:
@@ -59,6 +72,7 @@ def install() -> None:
             finally:
                 _STATE.suppress = False
             streak = streak + 1 if item[0] is not None and _ends_with_hyphen(item[0]) else 0
+            turn = item[0] is not None and _before_turn(context, bottom_space, item[0])
             yield item
 
     def split_first_line(text: str, style: Any, *args: Any, **kwargs: Any) -> Any:

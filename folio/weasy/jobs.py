@@ -64,7 +64,7 @@ class PartResult:
     flow: dict[str, Any] = field(default_factory=dict)  # flow: the state a later layout resumes from (flow.py)
     fixes: list[str] = field(default_factory=list)  # a whole document: the CSS fixes its layout needed
     body_start: int = 0  # a whole document: the page index of `first_body_id` (-1: no body)
-    facts: Any = None  # a whole document asked for them: `boxes.LayoutFacts`
+    facts: Any = None  # a whole document asked for them: `facts.LayoutFacts`
     wide: list[tuple[str | None, int, str, float]] = field(default_factory=list)  # tables past the text block (boxes.py)
 
 

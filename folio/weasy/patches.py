@@ -68,6 +68,12 @@ def _hyphen_words() -> None:
     install()
 
 
+def _line_fit() -> None:
+    from folio.weasy.linefit import install
+
+    install()
+
+
 def _cjk_justify() -> None:
     from folio.weasy.justify import install
 
@@ -139,16 +145,24 @@ ENTRIES: tuple[Entry, ...] = (
           ("weasyprint.text.line_break.split_first_line", "weasyprint.text.line_break.Layout.set_text"),
           {"weasyprint.text.line_break.split_first_line": "39ad1016863ca34d"},
           _speedups("next_word"), _next_word_check),
-    Entry("hyphen-limit", "at most two hyphenated line ends in a row (hyphenate-limit-lines: 2)",
-          ("weasyprint.layout.block.iter_line_boxes", "weasyprint.layout.inline.split_first_line"),
+    Entry("hyphen-limit", "at most two hyphenated line ends in a row (hyphenate-limit-lines: 2), none across a recto's page turn",
+          ("weasyprint.layout.block.iter_line_boxes", "weasyprint.layout.inline.split_first_line",
+           "weasyprint.layout.LayoutContext.overflows_page"),
           {"weasyprint.layout.block.iter_line_boxes": "04aec48abfcad809",
-           "weasyprint.layout.inline.split_first_line": "39ad1016863ca34d"},
+           "weasyprint.layout.inline.split_first_line": "39ad1016863ca34d",
+           "weasyprint.layout.page.make_page": "656f183328e8b1b5"},  # (it sets current_page, page_bottom)
           _hyphen_limit, speedup=False,
-          fallback="a paragraph with three hyphenated line ends in a row is set again without hyphenation"),
+          fallback="a paragraph with three hyphenated line ends in a row, or a word broken across a recto's page turn, "
+                   "is set again without hyphenation"),
     Entry("hyphen-words", "no hyphen in a word that begins with a capital (unless the book asks), the book's words broken as it "
           "writes them", ("weasyprint.text.line_break.pyphen", "weasyprint.text.line_break.split_first_line"),
           {"weasyprint.text.line_break.split_first_line": "39ad1016863ca34d"},
           _hyphen_words, speedup=False, fallback="every word hyphenated as pyphen would, capitalised ones and the book's list too"),
+    Entry("line-fit", "a run of words that fits the line but for its trailing space is not cut after its first word",
+          ("weasyprint.layout.inline.split_first_line", "weasyprint.text.line_break.create_layout",
+           "weasyprint.text.line_break.line_size"),
+          {"weasyprint.text.line_break.split_first_line": "39ad1016863ca34d"},
+          _line_fit, speedup=False, fallback="WeasyPrint's lines: such a run's first word alone on a line"),
     Entry("notes-flow", "the notes laid out page by page, drawn in chunks, resumed after an edit to one note",
           ("weasyprint.DEFAULT_OPTIONS", "weasyprint.css.counters.CounterStyle", "weasyprint.document.DocumentMetadata",
            "weasyprint.document.Document._build_layout_context", "weasyprint.formatting_structure.build.build_formatting_structure",
@@ -161,12 +175,30 @@ ENTRIES: tuple[Entry, ...] = (
            "weasyprint.layout.initialize_page_maker": "5bb3c878d722af53",
            "weasyprint.document.Document._build_layout_context": "2b072254ab89701b"},
           speedup=False, fallback="the notes laid out whole after every edit (the same pages, drawn in one piece)"),
+    Entry("relayout", "a part laid out again from the pages a fix changes, the pages before and after them kept",
+          ("weasyprint.DEFAULT_OPTIONS", "weasyprint.document.DocumentMetadata", "weasyprint.document.Page",
+           "weasyprint.formatting_structure.build.build_formatting_structure", "weasyprint.html.get_html_metadata",
+           "weasyprint.layout.layout_fixed_boxes", "weasyprint.layout.background.layout_backgrounds"),
+          {"weasyprint.document.Document._render": "ebaceeb0fa8e79aa",
+           "weasyprint.document.Document._build_layout_context": "2b072254ab89701b",
+           "weasyprint.layout.layout_document": "a5cbf437e99caf72",
+           "weasyprint.layout.page.make_all_pages": "b5e4034894841caa",
+           "weasyprint.layout.page.remake_page": "1ff09b2dffa17839"},
+          speedup=False, fallback="a part laid out whole again for each round of fixes (the same pages, more slowly)"),
     Entry("boxes", "page boxes read: the EPUB's print page-list, footnotes away from their call, stacked hyphens, "
           "folio proof's layout report",
           ("weasyprint.formatting_structure.boxes.FootnoteAreaBox", "weasyprint.formatting_structure.boxes.LineBox",
            "weasyprint.formatting_structure.boxes.MarginBox", "weasyprint.formatting_structure.boxes.TextBox"),
           {"weasyprint.document.Page.__init__": "56afceec729bf2c1"},
           speedup=False, fallback="no print page-list in the EPUB, no footnote or hyphen fixes, an empty layout report"),
+    Entry("page-depth", "the blocks of a page whose text goes on overleaf moved so its last line ends on the page's "
+          "last baseline (vertical justification: facing pages end on one line)",
+          ("weasyprint.formatting_structure.boxes.BlockContainerBox", "weasyprint.formatting_structure.boxes.BlockLevelBox",
+           "weasyprint.formatting_structure.boxes.FootnoteAreaBox", "weasyprint.formatting_structure.boxes.LineBox",
+           "weasyprint.formatting_structure.boxes.Box.is_in_normal_flow", "weasyprint.formatting_structure.boxes.Box.descendants"),
+          {"weasyprint.formatting_structure.boxes.Box.translate": "2e16dfbea8bd7d51",
+           "weasyprint.document.Page.__init__": "56afceec729bf2c1"},
+          speedup=False, fallback="pages end where WeasyPrint set them: facing pages may end on different lines"),
 )
 BY_NAME = {entry.name: entry for entry in ENTRIES}
 _STATUS: dict[str, str] = {}  # name -> "on" or "off: why", once this process has probed

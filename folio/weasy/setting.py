@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from folio.weasy.boxes import orphan_footnotes, short_chapter_ends, stacked_hyphens
+from folio.weasy.boxes import orphan_footnotes, recto_hyphens, short_chapter_ends, stacked_hyphens
+from folio.weasy.depth import short_pages
 from folio.weasy.fetcher import contained_fetcher
 from folio.weasy import words
 from folio.weasy.jobs import LogCollector, PartJob, PartResult
@@ -86,23 +87,38 @@ def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0)
         result.bookmarks.append((level, label, first + page, result.page_height - y * 0.75))
 
 
-def layout_fixes(document: Any, fixes: list[str], footnotes: bool, ends: bool = True) -> tuple[list[tuple[str, int]], list[str]]:
+def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool = True,
+                 short_last: bool = True) -> tuple[list[tuple[str, int]], list[str]]:
     """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
 
     Returns the footnotes set away from their call (when `footnotes`) and new rules: for
-    each such note `_footnote_fix`, `hyphens: manual` for a paragraph with more than
-    two hyphenated line ends in a row, and (with `ends`) `_chapter_end_fix` for a chapter's last
-    page of fewer than four lines. No new rules: the layout is final."""
+    each such note `_footnote_fix`; `hyphens: manual` for a paragraph with more than two
+    hyphenated line ends in a row. With `pages`, the pages' own rules too: `hyphens: manual`
+    for a paragraph going on from a recto with a word broken across the page turn (what the
+    layout's own rule, hyphens.py, let through), `_chapter_end_fix` for a chapter's last page
+    of fewer than four lines, and a paragraph set a line longer on each page of plain text a
+    line short (depth.short_pages, each paragraph once): with `short_last`, only when nothing
+    else is wanted (those rules change no page after theirs, and the others may). No new
+    rules: the layout is final."""
     orphans = orphan_footnotes(document) if footnotes else []
     wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
     wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
-    if ends:  # (a whole book laid out again for them costs a whole layout: its writer asks once)
+    if pages:
+        wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in recto_hyphens(document)]
         wanted += [rule for end in short_chapter_ends(document) for rule in _chapter_end_fix(end, fixes)]
-    return orphans, [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+    wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
+    if pages and not (wanted and short_last):
+        done = {rule.split('"')[1] for rule in fixes if SHORT_PAGE in rule}  # (each paragraph once, kept or not)
+        wanted += [f'[data-p="{n}"] {{ word-spacing: {0.05 * share:.3f}em; letter-spacing: {0.004 * share:.4f}em; }} '
+                   f'{SHORT_PAGE}' for n, share in short_pages(document) if n not in done]
+    return orphans, wanted
+
+
+SHORT_PAGE = "/* short page */"
 
 
 TIGHTER = "word-spacing: -0.04em; letter-spacing: -0.004em"  # a paragraph set a line shorter
-LOOSER = "word-spacing: 0.05em; letter-spacing: 0.004em"  # or a line longer
+LOOSER = "word-spacing: 0.05em; letter-spacing: 0.004em"  # or a line longer (short pages scale it)
 
 
 def _chapter_end_fix(end: Any, fixes: list[str]) -> list[str]:

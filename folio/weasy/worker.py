@@ -24,20 +24,20 @@ folio's patches of WeasyPrint (patches.py) and ends the worker with its build.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
-from folio.weasy import patches
-from folio.weasy.boxes import (
-    LayoutFacts,
-    layout_facts,
-    page_starts,
-)
+from folio.weasy import patches, relayout
+from folio.weasy.boxes import page_starts
+from folio.weasy.depth import even_pages
+from folio.weasy.facts import LayoutFacts, layout_facts
 from folio.weasy.fetcher import contained_fetcher
 from folio.weasy.floats import place_figures
 from folio.weasy.markup import placed_element
 from folio.weasy.jobs import PartJob, PartResult
 from folio.weasy.setting import (
+    SHORT_PAGE,
     Setting,
     add_anchors_and_bookmarks,
     font_config,
@@ -111,13 +111,14 @@ def lay_out(job: PartJob) -> PartResult:
 def _lay_out(job: PartJob) -> PartResult:
     with setting(job) as given:
         fixes: list[str] = []
-        html = job.html
-        for attempt in range(8):
-            html, document = _render(job, given, html, fixes, floats=attempt == 0)
+        html, document = _render(job, given, job.html, fixes, floats=True)
+        for _attempt in range(7):
             orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
             if not wanted:
                 break
-            fixes += wanted
+            document, kept = _again(job, given, html, document, fixes, wanted)
+            fixes += kept + [f"/* not kept: {rule} */" for rule in wanted if rule not in kept]
+        even_pages(document)
         result = PartResult(job.key, b"", len(document.pages), refused=given.refused)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
         add_anchors_and_bookmarks(result, document)
@@ -137,10 +138,39 @@ def _render(job: PartJob, given: Setting, html: str, fixes: list[str], floats: b
     extra = [weasyprint.CSS(string="\n".join(fixes), font_config=given.font_config)] if fixes else []
 
     def render(text: str) -> Any:
-        return weasyprint.HTML(string=text, base_url=job.base_url, url_fetcher=given.fetcher).render(
-            stylesheets=given.sheets + extra, font_config=given.font_config, counter_style=given.counter_style)
+        return relayout.render(text, job.base_url, given.fetcher, given.sheets + extra, given.font_config, given.counter_style)
 
     return place_figures(html, render) if floats else (html, render(html))
+
+
+def _again(job: PartJob, given: Setting, html: str, document: Any, fixes: list[str], wanted: list[str]) -> tuple[Any, list[str]]:
+    """`html` laid out with `fixes` and the new rules `wanted`: from the pages of the paragraphs
+    the new rules name on, when they all name paragraphs (relayout.py), else whole; and the new
+    rules kept. A round of short-page rules (setting.SHORT_PAGE) may change no page after theirs:
+    a rule that did is left out, and the rest laid out again."""
+    import weasyprint
+
+    numbers = [_PARAGRAPH.match(rule) for rule in wanted]
+    found = relayout.pages_of(document, {m[1] for m in numbers if m}) if all(numbers) else None
+    local = all(rule.endswith(SHORT_PAGE) for rule in wanted)
+    while found is not None and wanted:
+        sheets = given.sheets + [weasyprint.CSS(string="\n".join(fixes + wanted), font_config=given.font_config)]
+        regions = [found[_PARAGRAPH.match(rule)[1]] for rule in wanted]
+        try:
+            again = relayout.render_again(document, html, sheets, given.font_config, given.counter_style, regions,
+                                          settle=local)
+        except relayout.Unsettled as unsettled:
+            wanted = wanted[:unsettled.region] + wanted[unsettled.region + 1:]
+            continue
+        if again is not None:
+            return again, wanted
+        break
+    if not wanted:
+        return document, []
+    return _render(job, given, html, fixes + wanted, floats=False)[1], wanted
+
+
+_PARAGRAPH = re.compile(r'^\[data-p="([^"]+)"\]')
 
 
 def place_alone(job: PartJob, ident: str) -> str:
@@ -174,12 +204,17 @@ def _lay_out_document(job: PartJob) -> PartResult:
             count = len(document.pages)
             if job.pages_range and not job.pages_range[0] <= count <= job.pages_range[1]:
                 return PartResult(job.key, b"", count, fixes=fixes)
-            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=attempt == 0 and count <= ENDS_PAGES)
-            if attempt == 0 and count > ENDS_PAGES and wanted:  # laid out again anyway: chapter ends ride along
-                wanted = layout_fixes(document, fixes, job.fix_footnotes, ends=True)[1]
+            # the pages' own rules in the first round, all at once (chapters start on new pages: each
+            # chapter's rules change none of the others' pages); a book too long to lay out again for
+            # them alone has them when another rule lays it out again
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, pages=attempt == 0 and count <= ENDS_PAGES,
+                                           short_last=False)
+            if attempt == 0 and count > ENDS_PAGES and wanted:
+                wanted = layout_fixes(document, fixes, job.fix_footnotes, short_last=False)[1]
             if not wanted:
                 break
             fixes += wanted
+        even_pages(document)
         result = PartResult(job.key, b"", count, refused=given.refused, orphans=orphans, fixes=fixes)
         result.page_height = document.pages[0].height * 0.75 if document.pages else 0.0
         add_anchors_and_bookmarks(result, document)
