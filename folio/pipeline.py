@@ -228,11 +228,11 @@ def _pdf(book: Book, target: Path, profile: str, report: Reporter, say: Progress
          drafts: list | None, result: BuildResult) -> PdfResult:
     """The PDF stage: laid out (the EPUB's documents rendered meanwhile into `drafts`, when
     given), then preflighted for the profiles that have a print service."""
-    from folio.pdf.profiles import PROFILES, WORDS_PER_PAGE
+    from folio.pdf.profiles import PROFILES, estimated_pages
     from folio.pdf.writer import write_pdf
 
     words = sum(len(c.text.split()) for c in book.chapters)
-    estimate = max(1, words // WORDS_PER_PAGE + 8)
+    estimate = estimated_pages(words, len(book.chapters), len(book.figures), book.config.trim) + 8
     furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
 
     def on_page(page: int) -> None:

@@ -674,3 +674,20 @@ def test_proof_reports_a_chapter_end_that_could_not_be_mended(make_book, tmp_pat
     per_line, first_page = max(len(line.split()) for line in lines), len(lines)
     report, _pdf = proof(per_line * (first_page + 1) + 2)  # the first page full, two lines overleaf
     assert re.search(r"short last page +chapters/01-one\.md:3: 2 lines alone: abc abc", report), report
+
+
+@pytest.mark.slow
+def test_proof_reports_a_contents_line_of_leaders_alone(make_book, tmp_path):
+    """A book style that sets the contents' page numbers on lines of their own (undoing the
+    theme's, which keeps them at the end of each entry's last line): folio proof reports each
+    such line of leader dots at the chapter the entry leads to; with the theme's, none."""
+    def report(style: str) -> str:
+        book = _one_chapter_book(make_book, "Text of the only chapter.", extra={"styles/toc.css": style} if style else None)
+        out = tmp_path / ("own" if style else "theme")
+        outcome = CliRunner().invoke(main, ["proof", str(book), "-o", str(out)])
+        assert outcome.exit_code == 0, outcome.output
+        return next(out.glob("*-report.txt")).read_text(encoding="utf-8")
+
+    assert "leader line alone" not in report("")
+    found = report(".toc .toc-page { display: block; }")
+    assert re.search(r"leader line alone +chapters/01-one\.md:1: One", found), found

@@ -103,7 +103,7 @@ def _read_page(page: Any, index: int, facts: LayoutFacts) -> _PageRead:
     area = page_box(page)
     read = _PageRead(area.content_box_y(), area.content_box_y() + area.height)
 
-    def walk(box: Any, chapter: str | None) -> None:
+    def walk(box: Any, chapter: str | None, contents: bool = False, entry: Any = None) -> None:
         if isinstance(box, MarginBox):
             if getattr(box, "at_keyword", "") == "@top-center" and len([c for c in box.children if isinstance(c, LineBox)]) > 1:
                 facts.problems.append(RawProblem("running head wraps", index, None, _text_of_box(box)))
@@ -132,15 +132,32 @@ def _read_page(page: Any, index: int, facts: LayoutFacts) -> _PageRead:
             read.baseline = max([read.baseline] + [line.position_y + line.baseline for line in box.children
                                                    if isinstance(line, LineBox)])
             return
+        contents = contents or tag == "nav" and "toc" in (element.get("class") or "").split()
+        entry = element if contents and tag == "li" else entry  # a contents entry, and its lines below
+        if entry is not None and getattr(box, "children", None) and isinstance(box.children[0], LineBox):
+            _leader_lines(box, entry, index, facts)
+            return
         if element is not None and tag in ("figure", "table", "blockquote", "ul", "ol", "pre"):
             read.blocks.append((element, chapter))
         if tag in ("figure", "img"):
             read.kind = "figure"
         for child in getattr(box, "children", ()):
-            walk(child, chapter)
+            walk(child, chapter, contents, entry)
 
     walk(area, None)
     return read
+
+
+def _leader_lines(box: Any, element: Any, index: int, facts: LayoutFacts) -> None:
+    """A contents entry with a line of leader dots (and its page number) alone: reported at the
+    chapter the entry leads to."""
+    for line in box.children:
+        text = "".join(t.text for t in texts(line))
+        if "." in text and not text.replace(".", "").replace("\u00a0", "").strip(" 0123456789ivxlcdm"):
+            link = element.find(".//a")
+            target = (link.get("href") or "")[1:] if link is not None else None
+            facts.problems.append(RawProblem("leader line alone", index, target, _text(element).strip()))
+            return
 
 
 def _going_on(index: int, pages: list[list[_Fragment]], first_box: list[tuple[Any, str | None]]) -> str | None:

@@ -56,9 +56,10 @@ def render(text: str, base_url: str, fetcher: Any, sheets: list[Any], font_confi
 
     html = weasyprint.HTML(string=text, base_url=base_url, url_fetcher=fetcher)
     context, root_box = _boxes(html, sheets, font_config, counter_style)
+    footnotes = bool(context.footnotes)  # (the layout takes them from the list as it places them)
     boxes = list(layout_document(html, root_box, context))
     document = _document(html, boxes, font_config)
-    resumable = not context.footnotes and not context.target_collector.counter_lookup_items and \
+    resumable = not footnotes and not context.target_collector.counter_lookup_items and \
         not any(_margin_boxes(box) for box in boxes)
     document.folio_laid = Laid(text, html, context.page_maker, boxes, resumable)
     return document

@@ -88,7 +88,7 @@ def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0)
 
 
 def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool = True,
-                 short_last: bool = True) -> tuple[list[tuple[str, int]], list[str]]:
+                 short: str = "last") -> tuple[list[tuple[str, int]], list[str]]:
     """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
 
     Returns the footnotes set away from their call (when `footnotes`) and new rules: for
@@ -97,9 +97,9 @@ def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool =
     for a paragraph going on from a recto with a word broken across the page turn (what the
     layout's own rule, hyphens.py, let through), `_chapter_end_fix` for a chapter's last page
     of fewer than four lines, and a paragraph set a line longer on each page of plain text a
-    line short (depth.short_pages, each paragraph once): with `short_last`, only when nothing
-    else is wanted (those rules change no page after theirs, and the others may). No new
-    rules: the layout is final."""
+    line short (depth.short_pages, each paragraph once): with `short` "last", only when nothing
+    else is wanted (those rules change no page after theirs, and the others may), "with": with
+    the others, "no": not at all. No new rules: the layout is final."""
     orphans = orphan_footnotes(document) if footnotes else []
     wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
     wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
@@ -107,7 +107,7 @@ def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool =
         wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in recto_hyphens(document)]
         wanted += [rule for end in short_chapter_ends(document) for rule in _chapter_end_fix(end, fixes)]
     wanted = [rule for rule in dict.fromkeys(wanted) if rule not in fixes]
-    if pages and not (wanted and short_last):
+    if pages and (short == "with" or short == "last" and not wanted):
         done = {rule.split('"')[1] for rule in fixes if SHORT_PAGE in rule}  # (each paragraph once, kept or not)
         wanted += [f'[data-p="{n}"] {{ word-spacing: {0.05 * share:.3f}em; letter-spacing: {0.004 * share:.4f}em; }} '
                    f'{SHORT_PAGE}' for n, share in short_pages(document) if n not in done]

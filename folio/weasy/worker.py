@@ -113,7 +113,9 @@ def _lay_out(job: PartJob) -> PartResult:
         fixes: list[str] = []
         html, document = _render(job, given, job.html, fixes, floats=True)
         for _attempt in range(7):
-            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes)
+            # short pages: mended where a part is laid out again from their pages only (no footnotes)
+            resumable = getattr(getattr(document, "folio_laid", None), "resumable", False)
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, short="last" if resumable else "no")
             if not wanted:
                 break
             document, kept = _again(job, given, html, document, fixes, wanted)
@@ -206,11 +208,12 @@ def _lay_out_document(job: PartJob) -> PartResult:
                 return PartResult(job.key, b"", count, fixes=fixes)
             # the pages' own rules in the first round, all at once (chapters start on new pages: each
             # chapter's rules change none of the others' pages); a book too long to lay out again for
-            # them alone has them when another rule lays it out again
+            # them alone has its chapter ends and page-turn hyphens mended when another rule lays it
+            # out again (its short pages' rules would want a round of their own)
             orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, pages=attempt == 0 and count <= ENDS_PAGES,
-                                           short_last=False)
+                                           short="with")
             if attempt == 0 and count > ENDS_PAGES and wanted:
-                wanted = layout_fixes(document, fixes, job.fix_footnotes, short_last=False)[1]
+                wanted = layout_fixes(document, fixes, job.fix_footnotes, short="no")[1]
             if not wanted:
                 break
             fixes += wanted
