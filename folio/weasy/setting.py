@@ -88,12 +88,12 @@ def add_anchors_and_bookmarks(result: PartResult, document: Any, first: int = 0)
 
 
 def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool = True,
-                 short: str = "last") -> tuple[list[tuple[str, int]], list[str]]:
+                 short: str = "last", stacks: bool = True) -> tuple[list[tuple[str, int]], list[str]]:
     """What is wrong with a layout and the CSS rules, not yet in `fixes`, that mend it.
 
     Returns the footnotes set away from their call (when `footnotes`) and new rules: for
-    each such note `_footnote_fix`; `hyphens: manual` for a paragraph with more than two
-    hyphenated line ends in a row. With `pages`, the pages' own rules too: `hyphens: manual`
+    each such note `_footnote_fix`; with `stacks`, `hyphens: manual` for a paragraph with more
+    than two hyphenated line ends in a row. With `pages`, the pages' own rules too: `hyphens: manual`
     for a paragraph going on from a recto with a word broken across the page turn (what the
     layout's own rule, hyphens.py, let through), `_chapter_end_fix` for a chapter's last page
     of fewer than four lines, and a paragraph set a line longer on each page of plain text a
@@ -102,7 +102,7 @@ def layout_fixes(document: Any, fixes: list[str], footnotes: bool, pages: bool =
     the others, "no": not at all. No new rules: the layout is final."""
     orphans = orphan_footnotes(document) if footnotes else []
     wanted = [_footnote_fix(note, fixes) for note, _ in orphans]
-    wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in stacked_hyphens(document)]
+    wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in (stacked_hyphens(document) if stacks else [])]
     if pages:
         wanted += [f'[data-p="{n}"] {{ hyphens: manual; }}' for n in recto_hyphens(document)]
         wanted += [rule for end in short_chapter_ends(document) for rule in _chapter_end_fix(end, fixes)]

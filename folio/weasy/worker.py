@@ -90,7 +90,7 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")
 
 
-ENDS_PAGES = 300  # a whole book longer than this is not laid out again for its chapters' short last pages alone
+ENDS_PAGES = 300  # a whole book longer than this is not laid out again for its pages' own fixes or stacked hyphens alone
 
 
 def lay_out(job: PartJob) -> PartResult:
@@ -208,11 +208,13 @@ def _lay_out_document(job: PartJob) -> PartResult:
                 return PartResult(job.key, b"", count, fixes=fixes)
             # the pages' own rules in the first round, all at once (chapters start on new pages: each
             # chapter's rules change none of the others' pages); a book too long to lay out again for
-            # them alone has its chapter ends and page-turn hyphens mended when another rule lays it
-            # out again (its short pages' rules would want a round of their own)
-            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, pages=attempt == 0 and count <= ENDS_PAGES,
-                                           short="with")
-            if attempt == 0 and count > ENDS_PAGES and wanted:
+            # them alone (or for stacked hyphens: an explicit hyphen makes them) has its chapter ends,
+            # page-turn hyphens and stacks mended when a footnote's rule lays it out again (its short
+            # pages' rules would want a round of their own)
+            big = count > ENDS_PAGES
+            orphans, wanted = layout_fixes(document, fixes, job.fix_footnotes, pages=attempt == 0 and not big,
+                                           short="with", stacks=not big)
+            if attempt == 0 and big and wanted:
                 wanted = layout_fixes(document, fixes, job.fix_footnotes, short="no")[1]
             if not wanted:
                 break
