@@ -182,9 +182,13 @@ def _last_baselines(path: Path, margins: dict[str, float]) -> list[tuple[float |
         block_top, block_foot = top - margins["top"] * 72, bottom + margins["bottom"] * 72
         text = page.get_textpage()
         lowest = None
-        for index in range(text.count_chars()):
+        for index in range(text.count_chars() - 1, -1, -1):  # from the end: the last lines come last
             pdfium_c.FPDFText_GetCharOrigin(text.raw, index, x, y)
-            if block_foot - 2 < y.value < block_top and (lowest is None or y.value < lowest):
+            if not block_foot - 2 < y.value < block_top:
+                continue  # (a folio, a running head)
+            if lowest is not None and y.value > lowest + 40:
+                break  # well above the lowest line found: the page's text is read from the top down
+            if lowest is None or y.value < lowest:
                 lowest = y.value
         images = [obj.get_bounds()[1] for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=5)]
         empty = None if lowest is None else (lowest - block_foot) / (block_top - block_foot)

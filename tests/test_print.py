@@ -574,6 +574,7 @@ def test_proof_reports_white_space_and_short_last_pages_that_are_there(tmp_path)
         assert label is not None, (labels[verso], apart, report)
         assert abs(reported[label] - apart) < 1.0, (label, reported[label], apart)
     assert "page-turn hyphen" not in report and recto_page_turn_hyphens(pdf_path, margins, labels.index("1")) == []
+    assert "leader line alone" not in report  # the theme's contents: each number ends its entry's last line
 
 
 @pytest.mark.slow
@@ -680,7 +681,7 @@ def test_proof_reports_a_chapter_end_that_could_not_be_mended(make_book, tmp_pat
 def test_proof_reports_a_contents_line_of_leaders_alone(make_book, tmp_path):
     """A book style that sets the contents' page numbers on lines of their own (undoing the
     theme's, which keeps them at the end of each entry's last line): folio proof reports each
-    such line of leader dots at the chapter the entry leads to; with the theme's, none."""
+    such line of leader dots at the chapter the entry leads to."""
     def report(style: str) -> str:
         book = _one_chapter_book(make_book, "Text of the only chapter.", extra={"styles/toc.css": style} if style else None)
         out = tmp_path / ("own" if style else "theme")
@@ -688,6 +689,5 @@ def test_proof_reports_a_contents_line_of_leaders_alone(make_book, tmp_path):
         assert outcome.exit_code == 0, outcome.output
         return next(out.glob("*-report.txt")).read_text(encoding="utf-8")
 
-    assert "leader line alone" not in report("")
-    found = report(".toc .toc-page { display: block; }")
+    found = report(".toc .toc-page { display: block; }")  # (the theme's: none, test_proof_reports_white_space_...)
     assert re.search(r"leader line alone +chapters/01-one\.md:1: One", found), found

@@ -47,7 +47,7 @@ def render(extra=""):
 RESUME = SETUP + r'''
 base = render()
 same = reused = 0
-for trial in range(6):
+for trial in range(4):
     picks = rng.sample(range(1, number + 1), 2)
     style = [TIGHTER, LOOSER, "hyphens: manual", "break-before: page"][trial % 4]
     rules = "\n".join(f'[data-p="{n}"] {{ {style}; }}' for n in picks)
@@ -97,8 +97,8 @@ def _run(script: str) -> dict:
 def test_a_layout_resumed_from_the_changed_pages_is_the_whole_layout():
     found = _run(RESUME)
     assert found["pages"] > 20
-    assert found["same"] == 6, found  # the PDF of each resumed layout is the whole layout's, byte for byte
-    assert found["reused"] >= 3, found  # and the pages before the change were not laid out again
+    assert found["same"] == 4, found  # the PDF of each resumed layout is the whole layout's, byte for byte
+    assert found["reused"] >= 2, found  # and the pages before the change were not laid out again
     assert found["unsettled"] == 0  # a rule that changes the pages after its own is told
     assert found["other text"]  # another HTML is laid out whole
 
