@@ -158,7 +158,7 @@ def _finish(context: Any, boxes: list[Any], made: list[int]) -> None:
     from weasyprint.layout.background import layout_backgrounds
 
     seen: dict[str, list[Any]] = {"": [], "::before": [], "::after": []}
-    for index, page in enumerate(boxes):
+    for page in boxes:
         for child in page.descendants():
             if child.bookmark_label:
                 kind = next((k for k in ("::before", "::after") if child.element_tag.endswith(k)), "")
