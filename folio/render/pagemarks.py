@@ -10,9 +10,12 @@ at each of those points.
 
 Print and EPUB markup come from the same renderer, so a part's text runs in the
 same order in both; counting only letters and digits makes hyphens added by
-hyphenation, collapsed white space and generated content irrelevant. A page on
-which no counted text starts (blank versos, the title pages, the contents) is
-marked where the next page starts.
+hyphenation, collapsed white space and generated content irrelevant. A figure's
+text (its caption) is not counted on either side: print moves figures to the top
+of a page or past the text that fills the page before them (weasy/floats.py),
+so a caption stands at a different place in the two orders. A page on which no
+counted text starts (blank versos, the title pages, the contents, a page holding
+only a figure) is marked where the next page starts.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _NOT_COUNTED = r"(?:<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|\w+);|[\W_])*+"
 _TAGGED_SKIPS = [(n, re.compile(rf"(?:{_NOT_COUNTED}[^\W_]){{{n}}}")) for n in (4096, 256, 16, 1)]
 _GAP = re.compile(_NOT_COUNTED)
 _GAP_IN_TEXT = re.compile(r"[\W_]*+")
+_FIGURE_TAG = re.compile(r"<(/?)figure\b[^>]*>")
 
 
 def alnum_count(text: str) -> int:
@@ -61,10 +65,24 @@ def marker(label: str) -> str:
     return f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" aria-label="{label}"></span>'
 
 
+def _figures(text: str) -> list[tuple[int, int]]:
+    """The spans of the outermost figures in `text` (a figure may hold figures)."""
+    spans, depth, opened = [], 0, 0
+    for match in _FIGURE_TAG.finditer(text):
+        if not match[1]:
+            opened, depth = (match.start() if depth == 0 else opened), depth + 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, match.end()))
+    return spans
+
+
 def _counted(document: str, begin: int, end: int) -> str:
     """document[begin:end] as the counting sees it, the same length: tags and entities that
     are not a letter or digit blanked, an entity that is one put in its first place, and
-    MathML blanked whole (print shows math as a drawing, whose letters the PDF does not have)."""
+    MathML blanked whole (print shows math as a drawing, whose letters the PDF does not have),
+    and figures blanked whole (their captions are not counted: the module's docstring)."""
     def blank(match: re.Match[str]) -> str:
         piece = match[0]
         if piece[0] == "&":
@@ -73,7 +91,10 @@ def _counted(document: str, begin: int, end: int) -> str:
                 return char + " " * (len(piece) - 1)
         return " " * len(piece)
 
-    return _MASK.sub(blank, document[begin:end])
+    text = document[begin:end]
+    for start, stop in _figures(text):
+        text = text[:start] + " " * (stop - start) + text[stop:]
+    return _MASK.sub(blank, text)
 
 
 def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_after: str, stop_at: str | None = None) -> str:
@@ -90,9 +111,9 @@ def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_afte
     if end < 0:  # pages after the last counted text go before the chapter's end, never after </html>
         end = max(document.rfind("</section>"), document.rfind("</body>") if "</section>" not in document[begin:] else -1)
         end = len(document) if end < begin else end
-    if (document.find("<math", begin, end) >= 0
+    if (document.find("<math", begin, end) >= 0 or document.find("<figure", begin, end) >= 0
             or any(len(c := html.unescape(e)) == 1 and c.isalnum() for e in set(_ENTITY.findall(document, begin, end)))):
-        text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # rare: math, raw HTML with &eacute;
+        text, skips, gap, base = _counted(document, begin, end), _SKIPS, _GAP_IN_TEXT, 0  # math, figures, raw HTML with &eacute;
     else:
         text, skips, gap, base = document, _TAGGED_SKIPS, _GAP, begin  # count in the document itself
     stop = end - begin + base

@@ -72,8 +72,8 @@ def page_starts(document: Any, labels: list[str], counts: dict[str, int] | None 
                 elif element.tag == "ol" and "notes" in classes and element.get("data-chapter"):
                     part, counting = f"notes:{element.get('data-chapter')}", True
                 elif (element.tag == "header" and "chapter-head" in classes or "note-number" in classes
-                      or "footnote" in classes or "note-group-title" in classes):
-                    counting = False
+                      or "footnote" in classes or "note-group-title" in classes or element.tag == "figure"):
+                    counting = False  # (a figure: floats move it, so its caption is not counted: render/pagemarks.py)
                 if element.tag == "table" and wide is not None and id(element) not in seen:
                     seen.add(id(element))
                     over = box.border_box_x() + box.border_width() - right
