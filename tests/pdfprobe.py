@@ -121,11 +121,25 @@ def _starts(path: Path) -> set[int]:
     return {reader.get_destination_page_number(entry) for entry in reader.outline if not isinstance(entry, list)}
 
 
-def pages_stopping_short(path: Path, margins: dict[str, float], first: int, limit: float = 0.2) -> list[tuple[int, float]]:
+def starts_by_title(path: Path, titles: list[str]) -> set[int]:
+    """The pages whose text opens with one of `titles` (after a label such as "Chapter 2"): where
+    the book's parts start in a PDF without an outline (KDP's)."""
+    wanted = [squashed for squashed in ("".join(c for c in t if c.isalnum()) for t in titles) if squashed]
+    found = set()
+    for index, page in enumerate(pypdf.PdfReader(str(path)).pages):
+        opening = "".join(c for c in (page.extract_text() or "") if c.isalnum())[:200]
+        if any(title in opening[:len(title) + 12] for title in wanted):
+            found.add(index)
+    return found
+
+
+def pages_stopping_short(path: Path, margins: dict[str, float], first: int, limit: float = 0.2,
+                         starts: set[int] | None = None) -> list[tuple[int, float]]:
     """(page index, share of the text block left empty at its foot) of each page from `first` on
     whose text and images stop more than `limit` of the text block above its foot while its part
-    of the book goes on: the next page is neither empty nor the start of an outline entry."""
-    shapes, starts = page_shapes(path, margins), _starts(path)
+    of the book goes on: the next page is neither empty nor the start of a part (an outline
+    entry's page, or one of `starts`)."""
+    shapes, starts = page_shapes(path, margins), _starts(path) if starts is None else starts
     return [(index, round(shapes[index].empty, 2)) for index in range(first, len(shapes) - 1)
             if shapes[index].empty is not None and shapes[index].empty > limit
             and shapes[index + 1].empty is not None and index + 1 not in starts]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import illustrated_part
 from pdfprobe import pages_stopping_short
 from PIL import Image
 
@@ -174,16 +173,3 @@ def test_an_unknown_placement_is_warned_of_at_its_line(tmp_path):
     result = build(book, tmp_path / "out", ("epub",))
     warned = [d for d in result.warnings if d.code == "figure-placement"]
     assert len(warned) == 1 and warned[0].line and "sideways" in warned[0].message
-
-
-@pytest.mark.slow
-def test_the_illustrated_book_laid_out_whole_has_no_page_stopping_short(tmp_path):
-    """Five chapters of the illustrated corpus book ("We", 17 photographs) in the ingram profile,
-    laid out whole: every page full while its chapter goes on (its page breaks fall inside
-    hyphenated paragraphs: the split must be at the character the page broke at). Print, in
-    parts, is checked on the whole book with the other corpus books (test_outputs.py); KDP's PDF
-    has no outline to tell where chapters start: the figure book above checks it."""
-    book = illustrated_part(tmp_path / "illustrated")
-    result = build(book, tmp_path / "out", ("pdf",), profile="ingram")
-    assert len(result.book.figures) >= 15
-    assert _short_pages(result.outputs["pdf"], result.book.config.trim, "ingram") == []

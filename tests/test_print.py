@@ -15,7 +15,7 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import CORPUS, SAMPLE, epubcheck, unexpected_warnings
-from pdfprobe import recto_page_turn_hyphens, rules_through_text, uneven_spreads
+from pdfprobe import pages_stopping_short, recto_page_turn_hyphens, rules_through_text, starts_by_title, uneven_spreads
 from PIL import Image
 
 from folio.check.preflight import failed, preflight
@@ -85,13 +85,39 @@ def test_screen_is_tagged_without_blank_pages(sample_profiles):
     assert screen.outline
 
 
-@pytest.mark.parametrize("name", ["small", "illustrated"])
-def test_corpus_books_pass_kdp_preflight(name, tmp_path):
-    result = build(CORPUS / name, tmp_path, ("pdf",), profile="kdp")
+@pytest.mark.parametrize("profile", ["kdp", "ingram"])
+def test_the_illustrated_book_passes_preflight_with_no_page_stopping_short(profile, tmp_path):
+    """The illustrated corpus book ("We", 23 photographs) in the profiles laid out whole (KDP's
+    gutter grows with the page count; IngramSpark's margins are wider): the store's preflight
+    passes, and no page stops more than a fifth of its text block short while its chapter goes
+    on (pages break inside hyphenated paragraphs there: a figure's split must be at the character
+    the page broke at; KDP's PDF has no outline: its chapters are found by their titles). Print is checked with
+    the other corpus books (test_outputs.py); proof and screen lay out print's text block
+    (test_the_profiles_without_a_test_of_their_own_lay_out_print_s_text_block)."""
+    result = build(CORPUS / "illustrated", tmp_path, ("pdf",), profile=profile)
     assert failed(result.preflight) == [], [c.line() for c in result.preflight]
-    pages = len(pypdf.PdfReader(str(result.outputs["pdf"])).pages)
-    gutter = next(c for c in result.preflight if c.name == "gutter")
-    assert f"at least {kdp_gutter(pages):g} in" in gutter.detail
+    pdf = result.outputs["pdf"]
+    reader = pypdf.PdfReader(str(pdf))
+    if profile == "kdp":
+        gutter = next(c for c in result.preflight if c.name == "gutter")
+        assert f"at least {kdp_gutter(len(reader.pages)):g} in" in gutter.detail
+    labels = reader.page_labels
+    margins = page_geometry(result.book.config.trim, PROFILES[profile], len(labels))["margins"]
+    titles = [chapter.title_text for chapter in result.book.chapters] + ["Notes"]
+    starts = starts_by_title(pdf, titles) if profile == "kdp" else None
+    assert len(starts or titles) >= len(titles)  # (the contents page opens with a title too)
+    assert [(labels[i], e) for i, e in pages_stopping_short(pdf, margins, labels.index("1"), starts=starts)] == []
+
+
+def test_the_profiles_without_a_test_of_their_own_lay_out_print_s_text_block():
+    """Proof and screen set the text in print's text block (screen's margins are equal, its width
+    the same), so the corpus books' print checks hold for them."""
+    for trim in [(5.5, 8.5), (6.0, 9.0), (5.0, 8.0)]:
+        block = {}
+        for name in ("print", "proof", "screen"):
+            margins = page_geometry(trim, PROFILES[name], 200)["margins"]
+            block[name] = (round(trim[0] - margins["inner"] - margins["outer"], 2), round(trim[1] - margins["top"] - margins["bottom"], 2))
+        assert block["proof"] == block["print"] == block["screen"], block
 
 
 def test_large_corpus_book_with_kdp(tmp_path):
