@@ -8,15 +8,18 @@ book with errors never replaces a good output.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import importlib
 import re
+import signal
 import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from folio.config import load_config
 from folio.errors import Diagnostic, FolioError, Reporter
@@ -97,11 +100,14 @@ def _import(*modules: str) -> None:
 
 
 def load_book(root: Path | str, cache: Path | None = None, report: Reporter | None = None,
-              progress: Progress | None = None, preload: tuple[str, ...] = ()) -> Book:
+              progress: Progress | None = None, preload: tuple[str, ...] = (), house: Path | str | None = None) -> Book:
     """Read and check a book folder; raise FolioError listing every problem. The modules in
-    `preload` (the writers the caller will use) are imported while pandoc reads."""
+    `preload` (the writers the caller will use) are imported while pandoc reads. `house`: a
+    house theme folder (styles/, templates/) set under the book's own."""
     root = Path(root)
     config = load_config(root)
+    if house is not None:
+        config = dataclasses.replace(config, house=house_folder(house))
     report = report if report is not None else Reporter(ignore=config.lint_ignore)
     report.ignore = config.lint_ignore
     total = len(config.chapters)
@@ -115,6 +121,36 @@ def load_book(root: Path | str, cache: Path | None = None, report: Reporter | No
     book = build_book(config, chapters, report, cache.parent / "math.json" if cache else None)
     report.raise_if_errors()
     return book
+
+
+@contextmanager
+def time_limit(seconds: int | None) -> Iterator[None]:
+    """Raise a FolioError in the build when it runs longer than `seconds` (outputs stay as they
+    were). In the main thread only (SIGALRM): `folio build --timeout`, a catalogue's child."""
+    if not seconds:
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise FolioError(Diagnostic("--timeout", None, f"the build took longer than {seconds} s and was stopped; nothing was replaced"))
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def house_folder(house: Path | str) -> Path:
+    """A house theme folder, resolved; a FolioError when it is not a folder of styles/ or templates/."""
+    folder = Path(house).resolve()
+    if not folder.is_dir():
+        raise FolioError(Diagnostic(str(house), None, "no such house theme folder"))
+    if not (folder / "styles").is_dir() and not (folder / "templates").is_dir():
+        raise FolioError(Diagnostic(str(house), None, "a house theme folder holds styles/ (CSS, fonts) or templates/: it has neither"))
+    return folder
 
 
 def build(root: Path | str, out: Path | str | None = None, formats: tuple[str, ...] = ("pdf", "epub"), **options: Any) -> BuildResult:
@@ -142,6 +178,7 @@ def _build(
     profile: str | None = None,
     facts: list | None = None,
     skip_unchanged: bool = False,
+    house: Path | str | None = None,
 ) -> BuildResult:
     """Build `formats` of the book at `root` into `out` (default: root/dist).
 
@@ -150,8 +187,10 @@ def _build(
     With `skip_unchanged` (and the cache), a build whose inputs are those of the last
     one returns its outputs and diagnostics without building (uptodate.py). With `facts`
     (a list), the PDF is laid out as one document and the layout facts folio proof
-    reports on are added to it (pdf/writer.py)."""
+    reports on are added to it (pdf/writer.py). `house`: a house theme folder, under the book's own
+    styles and templates (`load_book`)."""
     root = Path(root).resolve()
+    house = house_folder(house) if house is not None else None
     out = _output_folder(root, out)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
@@ -165,7 +204,7 @@ def _build(
     if use_cache and facts is None:
         from folio.uptodate import fingerprint, unchanged
 
-        key = fingerprint(root, out, formats, profile)
+        key = fingerprint(root, out, formats, profile, house)
         previous = unchanged(out, key) if skip_unchanged else None
         if previous is not None:
             outputs, diagnostics = previous
@@ -176,7 +215,7 @@ def _build(
 
         warm_up(root)  # the layout workers start while the chapters are read
     writers = {"pdf": ("folio.pdf.writer",), "epub": ("folio.epub.writer", "ebooklib.epub"), "html": ("folio.html",)}
-    book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]))
+    book = load_book(root, cache, report, say, preload=tuple(m for f in formats for m in writers[f]), house=house)
     timings["read"] = time.perf_counter() - started
     if "epub" in formats and not book.config.identifier:
         import uuid

@@ -2,7 +2,7 @@
 
 In: the book folder, the output folder, the formats and profile asked for. Out: the
 fingerprint (a SHA-256 over the content of every file of the book folder outside its
-outputs and hidden folders, folio's theme files, folio's version, the formats, the
+outputs and hidden folders, folio's theme files, a house theme's files, folio's version, the formats, the
 profile, SOURCE_DATE_EPOCH and the state of the system's font folders), and the record
 of the last build made with it (out/.folio-cache/build.json: the outputs with their
 SHA-256 and the build's diagnostics). `folio build` skips a build whose fingerprint and
@@ -31,11 +31,12 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | None) -> str:
+def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | None, house: Path | None = None) -> str:
     total = hashlib.sha256()
     total.update(f"{__version__}|{','.join(formats)}|{profile}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
     skipped = {out.resolve(), (root / "dist").resolve()}
-    for base in (root, DEFAULT_TEMPLATES, DEFAULT_STYLES):
+    for base in (root, DEFAULT_TEMPLATES, DEFAULT_STYLES, *([house] if house is not None else [])):
+        total.update(f"[{base == house}]".encode())  # (the house theme's files told apart from the book's)
         for folder, dirs, files in os.walk(base):
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped)

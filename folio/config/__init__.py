@@ -153,6 +153,9 @@ class Config:
     hyphenate_capitalized: bool = False
     hyphenation: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    # not book.yaml's: a publisher's house theme (`folio build --house`, a catalogue's `house:`), a
+    # folder of styles/ and templates/ set under the book's own and over folio's theme
+    house: Path | None = None
 
     def line_of(self, key: str) -> int | None:
         return self.lines.get(key)

@@ -18,11 +18,12 @@ MAX_DEPTH = 20  # book.yaml needs three levels; thousands would exhaust Python's
 
 
 class Problems:
-    def __init__(self) -> None:
+    def __init__(self, file: str = "book.yaml") -> None:
         self.items: list[Diagnostic] = []
+        self.file = file
 
-    def add(self, line: int | None, message: str) -> None:
-        self.items.append(Diagnostic("book.yaml", line, message))
+    def add(self, line: int | None, message: str, column: int | None = None) -> None:
+        self.items.append(Diagnostic(self.file, line, message, column=column))
 
 
 def line_of(node: yaml.Node) -> int:

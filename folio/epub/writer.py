@@ -144,7 +144,7 @@ def draft_epub(book: Book, pdf: PdfResult | None = None, only: set[tuple[str, in
     where, _chapter_files, notes_files = files
     lookup = _PageLookup(pdf)
     renderer = Renderer(book, Links(href=lambda ident: f"{where[ident]}#{ident}", src=lambda key: key, page_of=lookup))
-    env = theme_environment(book.root)
+    env = theme_environment(book.root, book.config.house)
     meta = metadata(book)
     words = book.config.words
     draft = EpubDraft(pdf=pdf, files=files)
@@ -188,7 +188,7 @@ def write_epub(book: Book, target: Path, report: Reporter, pdf: PdfResult | None
         again = draft_epub(book, pdf, draft.with_pages)
         draft = EpubDraft({**draft.chapters, **again.chapters}, {**draft.notes, **again.notes}, draft.with_pages, pdf, draft.files)
     where, chapter_files, notes_files = draft.files
-    env = theme_environment(book.root)
+    env = theme_environment(book.root, book.config.house)
     meta = metadata(book)
     words = book.config.words
     config = book.config

@@ -95,7 +95,7 @@ def print_html(book: Book, src: Callable[[str], str] | None = None, env: Any = N
     """The HTML WeasyPrint lays out: the whole book (images by file URL unless `src` says
     otherwise), or with part=, front_ids= and page_numbers= one part of it (parts.py)."""
     context = context or print_context(book, src, notes, profile)
-    env = env or theme_environment(book.root)
+    env = env or theme_environment(book.root, book.config.house)
     return render_template(env, "print/book.html", book.root, **{**context, "pad_pages": pad_pages, **part})
 
 
@@ -141,9 +141,10 @@ def identifier(book: Book) -> bytes:
 
 
 def layout_roots(book: Book) -> list[str]:
-    """What the layout may read: the book's folder, the theme's, and the font files its fonts
+    """What the layout may read: the book's folder, a house theme's, folio's theme, and the font files its fonts
     plan loads from the system (an emoji face limited to its emoji)."""
-    return [str(book.root), str(DEFAULT_STYLES), *(str(path) for path in (book.fonts.files() if book.fonts else []))]
+    house = [str(book.config.house)] if book.config.house is not None else []
+    return [str(book.root), *house, str(DEFAULT_STYLES), *(str(path) for path in (book.fonts.files() if book.fonts else []))]
 
 
 def language_css(book: Book) -> list[tuple[str, str]]:

@@ -88,7 +88,7 @@ def _files_key(paths: list[Path]) -> str:
 # long: the steps of one parts build share its jobs, results and furniture (closures); the module docstring numbers them
 def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, cache: Path | None,
                 on_page: Callable[[int], None] | None = None, meanwhile: Callable[[], None] | None = None) -> PdfResult:
-    env = theme_environment(book.root)
+    env = theme_environment(book.root, book.config.house)
     context = print_context(book, profile=profile)
     geometry = page_geometry(book.config.trim, profile, 1)
     css = [(render_template(env, "print/page.css", book.root, profile=profile, title=book_head(book, profile),
@@ -97,12 +97,13 @@ def write_parts(book: Book, target: Path, report: Reporter, profile: Profile, ca
     css += language_css(book)
     css += [(style.path.read_text(encoding="utf-8"), style.path.parent.as_uri() + "/") for style in book.styles]
     roots = layout_roots(book)
-    fonts = [p for p in (book.root / "styles").rglob("*") if p.is_file()] if (book.root / "styles").is_dir() else []
+    bases = [base for base in (book.config.house, book.root) if base is not None]  # a house theme's files, the book's
+    fonts = [p for base in bases if (base / "styles").is_dir() for p in (base / "styles").rglob("*") if p.is_file()]
     hyphenation = words.rules(book.config.hyphenate_capitalized, book.config.hyphenation)
     common = "\n".join([__version__, weasyprint_version(), json.dumps(engine_status(), sort_keys=True), json.dumps(css), _files_key(fonts),
                         book.config.notes, json.dumps(hyphenation, sort_keys=True)])
     store = PartCache(cache)
-    own_template = (book.root / "templates" / "print" / "book.html").is_file()
+    own_template = any((base / "templates" / "print" / "book.html").is_file() for base in bases)
     identifier = pdf_identifier(book)
 
     front_ids: list[str] = []

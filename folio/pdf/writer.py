@@ -89,7 +89,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     depends on the page count (lay out, count, set the gutter, again); KDP wants 24 pages at
     least (blank pages make up the difference). The worker itself lays out again for the fixes
     of footnotes pushed away from their call and of stacked hyphens."""
-    env = theme_environment(book.root)
+    env = theme_environment(book.root, book.config.house)
     theme_css = [*((path.read_text(encoding="utf-8"), path.as_uri()) for path in theme_styles("print", book.config.theme)), *language_css(book),
                  *((style.path.read_text(encoding="utf-8"), style.path.as_uri()) for style in book.styles)]
     pages_guess = estimated_pages(sum(len(c.text.split()) for c in book.chapters), len(book.chapters), len(book.figures),

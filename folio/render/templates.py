@@ -33,15 +33,17 @@ class _ContainedLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def theme_environment(book_root: Path) -> jinja2.Environment:
-    """Jinja, sandboxed, with autoescape and StrictUndefined; the book's templates/ first."""
+def theme_environment(book_root: Path, house: Path | None = None) -> jinja2.Environment:
+    """Jinja, sandboxed, with autoescape and StrictUndefined; the book's templates/ first, then
+    a house theme's (`house`), then folio's."""
     default = _ContainedLoader(str(DEFAULT_TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
-    own = book_root / "templates"
-    if own.is_dir():
-        resolved, root = own.resolve(), book_root.resolve()
-        if root not in resolved.parents:  # a templates/ that is a link to a folder elsewhere
-            raise FolioError(Diagnostic("templates", None, "the book's templates/ folder points outside the book folder"))
+    for base, what in ((book_root, "book"), (house, "house theme")):
+        own = base / "templates" if base is not None else None
+        if own is None or not own.is_dir():
+            continue
+        if base.resolve() not in own.resolve().parents:  # a templates/ that is a link to a folder elsewhere
+            raise FolioError(Diagnostic("templates", None, f"the {what}'s templates/ folder points outside the {what} folder"))
         loaders.append(_ContainedLoader(str(own)))
     loaders += [jinja2.PrefixLoader({"default": default}), default]
     # a book is untrusted: its templates run sandboxed (no attribute walks to Python's
@@ -55,6 +57,7 @@ def theme_environment(book_root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["css_string"] = css_string
+    env.own_templates = [Path(loader.searchpath[0]) for loader in loaders[:-2]]  # type: ignore[attr-defined]  # hooks checked
     return env
 
 
@@ -81,8 +84,9 @@ def render_template(env: jinja2.Environment, name: str, book_root: Path, **conte
     except jinja2.UndefinedError as exc:
         where, line = _template_frame(exc, name)
         raise FolioError(Diagnostic(_shown_path(where, book_root), line, f"template error: {exc.message}")) from None
-    if template.filename and is_inside(Path(template.filename), [book_root / "templates"]):
-        hooks.check(name, _shown_path(template.filename, book_root), html, context)  # a book's own template keeps the hooks
+    own = getattr(env, "own_templates", [book_root / "templates"])  # the book's and a house theme's
+    if template.filename and is_inside(Path(template.filename), own):
+        hooks.check(name, _shown_path(template.filename, book_root), html, context)  # they keep the hooks
     return html
 
 
@@ -96,7 +100,7 @@ def _template_frame(exc: BaseException, name: str) -> tuple[str, int | None]:
 
 def _shown_path(filename: str, book_root: Path) -> str:
     path = Path(filename)
-    for base in (book_root, THEME_ROOT):
+    for base in (book_root, THEME_ROOT, path.parent.parent):  # (the last: a house theme's templates/NAME)
         try:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:

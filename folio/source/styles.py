@@ -1,6 +1,6 @@
 """A book's own style sheets (styles/*.css) -> checked CSS and the files it uses.
 
-In: the book folder. Out: `BookStyle`s, one per file in cascade order, each with
+In: the book folder (and a house theme's, whose sheets come first). Out: `BookStyle`s, one per file in cascade order, each with
 the files its url()s name (inside the book, checked) and its text with those
 URLs rewritten for the EPUB, where the style sheet lives at css/book.css; or
 errors at the style sheet's line for @import, remote, file: and absolute URLs
@@ -24,15 +24,25 @@ _IMPORT = re.compile(r"@import\b", re.I)
 FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
-def book_styles(root: Path, report: Reporter) -> list[BookStyle]:
+HOUSE_KEY = "_house"  # where a house theme's files go in the EPUB (a book's own keep their paths)
+
+
+def book_styles(root: Path, report: Reporter, house: Path | None = None) -> list[BookStyle]:
+    """The house theme's style sheets (when there is one), then the book's own: the cascade order."""
+    first = _styles(house, report, f"{house.name}/", f"{HOUSE_KEY}/", "house theme") if house is not None else []
+    return first + _styles(root, report, "", "", "book")
+
+
+def _styles(root: Path, report: Reporter, shown_prefix: str, key_prefix: str, what: str) -> list[BookStyle]:
+    """The style sheets of `root`/styles (a book's or a house theme's), their files kept inside `root`."""
     folder = root / "styles"
     if not folder.is_dir():
         return []
     found = []
     for path in sorted(folder.glob("*.css")):
-        shown = path.relative_to(root).as_posix()
+        shown = shown_prefix + path.relative_to(root).as_posix()
         if not is_inside(path, [root]):
-            report.error(shown, None, "style sheet points outside the book folder")
+            report.error(shown, None, f"style sheet points outside the {what} folder")
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -53,16 +63,16 @@ def book_styles(root: Path, report: Reporter) -> list[BookStyle]:
                     report.error(shown, line, f"url(data:...): {exc}")
                 return match.group(0)
             if re.match(r"[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith("//"):
-                report.error(shown, line, f"url({url[:60]}) is not a file in the book: style sheets may not load remote or file: URLs")
+                report.error(shown, line, f"url({url[:60]}) is not a file in the {what}: style sheets may not load remote or file: URLs")
                 return match.group(0)
             try:
                 target = contained(path.parent, url.split("#")[0].split("?")[0])
                 if not is_inside(target, [root]):
-                    raise ContainmentError(f"'{url}' points outside the book folder")
+                    raise ContainmentError(f"'{url}' points outside the {what} folder")
             except ContainmentError as exc:
-                report.error(shown, line, f"url(): {exc}")
+                report.error(shown, line, "url(): " + str(exc).replace("the book folder", f"the {what} folder"))
                 return match.group(0)
-            key = target.relative_to(root.resolve()).as_posix()
+            key = key_prefix + target.relative_to(root.resolve()).as_posix()
             media = FONT_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             style.resources.append(Asset(key, target, media))
             return f'url("../{key}")'

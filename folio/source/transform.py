@@ -83,7 +83,7 @@ def build_book(config: Config, chapters: list[tuple[Chapter, dict[str, Any]]], r
                                        report, math_cache)
     xref.number(book)
     xref.resolve(book, references, report, config.words)
-    book.styles = book_styles(config.root, report)
+    book.styles = book_styles(config.root, report, config.house)
     book.fonts = _fonts(book, report)
     if config.cover_image is not None:
         key = asset_key(config.cover_image, config.root, book.assets)
