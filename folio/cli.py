@@ -10,7 +10,6 @@ heavy imports happen inside the commands.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -85,12 +84,14 @@ def main() -> None:
               help="Stop the build (writing nothing) when it takes longer than this.")
 @click.option("--profile", type=click.Choice(PROFILE_NAMES), default=None,
               help="PDF profile (default: book.yaml's, else print); kdp and ingram are preflighted.")
+@click.option("--house", type=click.Path(path_type=Path), default=None, metavar="FOLDER",
+              help="A house theme: a folder of styles/ (CSS, fonts) and templates/ set under the book's own (docs/catalogue.md).")
 @click.option("-v", "--verbose", is_flag=True, default=False,
               help="Also print which of folio's WeasyPrint patches the layout workers use, and why any is off.")
 def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_cache: bool, quiet: bool, timeout: int | None,
-          profile: str | None, verbose: bool) -> None:
+          profile: str | None, house: Path | None, verbose: bool) -> None:
     """Build BOOK (a folder with book.yaml; default: the current folder)."""
-    from folio.pipeline import FORMATS
+    from folio.pipeline import FORMATS, time_limit
     from folio.pipeline import build as run_build
 
     wanted = _formats(formats)
@@ -109,9 +110,9 @@ def build(book: Path, out: Path | None, formats: str | None, strict: bool, no_ca
                 click.echo(f"folio: {STAGE_NAMES.get(stage, stage)}", err=True)
     else:
         progress = None
-    with _user_errors(book, summary=True), _time_limit(timeout), (bars or _nothing()):
+    with _user_errors(book, summary=True), time_limit(timeout), (bars or _nothing()):
         result = run_build(book, out, wanted, use_cache=not no_cache, progress=progress, profile=profile,
-                           skip_unchanged=not no_cache)
+                           skip_unchanged=not no_cache, house=house)
     for diagnostic in result.warnings:
         click.echo(_shown(book, diagnostic), err=True)
     _print_engine(result.engine, verbose)
@@ -341,24 +342,92 @@ def serve(book: Path, out: Path | None, port: int, no_pdf: bool) -> None:
 main.add_command(serve, name="watch")
 
 
-@contextmanager
-def _time_limit(seconds: int | None) -> Iterator[None]:
-    """Raise a FolioError in the build when it runs longer than `seconds` (outputs stay as they were)."""
-    if not seconds:
-        yield
-        return
+@main.group()
+def catalogue() -> None:
+    """Build a publisher's catalogue of books on a Dask cluster (docs/catalogue.md)."""
+
+
+@catalogue.command(name="build")
+@click.argument("catalogue_file", metavar="CATALOGUE", type=click.Path(path_type=Path))
+@click.option("--scheduler", envvar="DASK_SCHEDULER_ADDRESS", default=None, metavar="ADDRESS",
+              help="A running Dask scheduler (tcp://HOST:PORT; also DASK_SCHEDULER_ADDRESS) whose workers have folio; "
+                   "default: a cluster on this machine.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Workers of the cluster on this machine (default: one per core).")
+@click.option("--memory-limit", default=None, metavar="SIZE", help="Memory a book's build may use, e.g. 4GiB (default: the Dask worker's).")
+@click.option("--timeout", type=click.IntRange(min=1), default=None, metavar="SECONDS", help="Time a book may take (default: the catalogue's).")
+@click.option("--validate/--no-validate", default=None, help="Run EPUBCheck and Ace on every EPUB (default: the catalogue's).")
+@click.option("--force", is_flag=True, default=False, help="Build every book, changed or not.")
+@click.option("-q", "--quiet", is_flag=True, default=False, help="Print only failures and the summary.")
+def catalogue_build(catalogue_file: Path, scheduler: str | None, workers: int | None, memory_limit: str | None, timeout: int | None,
+                    validate: bool | None, force: bool, quiet: bool) -> None:
+    """Build every book of CATALOGUE (a catalogue.yaml) that changed since its last build."""
+    from folio.catalogue.run import build_catalogue
+    from folio.catalogue.spec import load_catalogue
+
+    with _user_errors(None):
+        spec = load_catalogue(catalogue_file)
+        limit = _bytes(memory_limit)
+    console = _CatalogueProgress(quiet)
+    with console:
+        result = build_catalogue(spec, scheduler=scheduler, workers=workers, memory_limit=limit, timeout=timeout, validate=validate,
+                                 force=force, progress=console.row, on_start=console.start)
+    html_path = result.report[1] if result.report else spec.output
+    counts = {status: sum(r["status"] == status for r in result.rows) for status in ("built", "unchanged", "failed")}
+    click.echo(f"folio: {counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed in {result.seconds:.1f} s; "
+               f"report: {html_path}", err=True)
+    if result.failed:
+        sys.exit(1)
+
+
+def _bytes(size: str | None) -> int | None:
+    if size is None:
+        return None
+    from dask.utils import parse_bytes
+
     from folio.errors import Diagnostic, FolioError
 
-    def expire(_signum: int, _frame: object) -> None:
-        raise FolioError(Diagnostic("--timeout", None, f"the build took longer than {seconds} s and was stopped; nothing was replaced"))
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
     try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        return int(parse_bytes(size))
+    except (ValueError, TypeError):
+        raise FolioError(Diagnostic("--memory-limit", None, f"'{size}' is not a size (say 4GiB or 500MB)")) from None
+
+
+class _CatalogueProgress:
+    """A bar across the catalogue's books on a terminal (rich), else a line per book; failures always."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.bar, self.task = quiet, None, None
+        if not quiet and sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+    def start(self, where: str, dashboard: str | None) -> None:
+        if not self.quiet:
+            click.echo(f"folio: building on {where}" + (f"; Dask dashboard: {dashboard}" if dashboard else ""), err=True)
+
+    def row(self, row: dict, done: int, total: int) -> None:
+        took = f" in {row['seconds']:.1f} s" if row.get("seconds") and row["status"] != "unchanged" else ""
+        line = f"{row['name']} ({row['profile']}): {row['status']}{took}"
+        if row["status"] == "failed":
+            line += "".join(f"\n    {d}" for d in row.get("diagnostics", [])[:10])
+        if self.bar is not None:
+            if self.task is None:
+                self.task = self.bar.add_task("books", total=total)
+            self.bar.update(self.task, completed=done, description=f"{row['name'][:24]}")
+            if row["status"] == "failed":
+                self.bar.console.print(line, markup=False, highlight=False)
+        elif not self.quiet or row["status"] == "failed":
+            click.echo(f"folio: [{done}/{total}] {line}", err=True)
+
+    def __enter__(self) -> "_CatalogueProgress":
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @contextmanager
