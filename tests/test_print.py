@@ -629,6 +629,9 @@ def test_drop_caps_span_two_lines_on_their_cap_height_and_baseline(tmp_path):
     import pdfplumber
 
     book = _copy(CORPUS / "small", tmp_path, "theme: classic")
+    yaml_text = (book / "book.yaml").read_text(encoding="utf-8")  # its first eleven chapters: openers enough, a third of the time
+    kept = [line for line in yaml_text.splitlines() if not re.match(r"\s+- chapters/(1[1-9]|2\d)-", line)]
+    (book / "book.yaml").write_text("\n".join(kept) + "\n", encoding="utf-8")
     (book / "chapters" / "03-chapter-1.md").write_text("# I: A Short Opening\n\nOne line only.\n\nThe next paragraph starts "
                                                        "here and runs on for a while so that it fills a line or two.\n",
                                                        encoding="utf-8")
@@ -655,7 +658,7 @@ def test_drop_caps_span_two_lines_on_their_cap_height_and_baseline(tmp_path):
                 continue
             assert abs(baseline - lines[1]) < 0.5 and abs((baseline - cap_height * drop["size"]) - (lines[0] - cap_height * 10.5)) < 0.5
             measured += 1
-    assert measured >= 20
+    assert measured >= 7  # (chapters 2 to 8; chapter 1 opens with one line)
 
 
 @pytest.mark.slow
