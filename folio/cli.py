@@ -364,13 +364,13 @@ def catalogue_build(catalogue_file: Path, scheduler: str | None, workers: int | 
     from folio.catalogue.run import build_catalogue
     from folio.catalogue.spec import load_catalogue
 
+    console = _CatalogueProgress(quiet)
     with _user_errors(None):
         spec = load_catalogue(catalogue_file)
         limit = _bytes(memory_limit)
-    console = _CatalogueProgress(quiet)
-    with console:
-        result = build_catalogue(spec, scheduler=scheduler, workers=workers, memory_limit=limit, timeout=timeout, validate=validate,
-                                 force=force, progress=console.row, on_start=console.start)
+        with console:
+            result = build_catalogue(spec, scheduler=scheduler, workers=workers, memory_limit=limit, timeout=timeout,
+                                     validate=validate, force=force, progress=console.row, on_start=console.start)
     html_path = result.report[1] if result.report else spec.output
     counts = {status: sum(r["status"] == status for r in result.rows) for status in ("built", "unchanged", "failed")}
     click.echo(f"folio: {counts['built']} built, {counts['unchanged']} unchanged, {counts['failed']} failed in {result.seconds:.1f} s; "

@@ -76,6 +76,17 @@ def test_globs_books_of_the_same_name_and_their_own_settings(tmp_path):
     assert catalogue.output == (tmp_path / "out").resolve() and catalogue.houses == ((tmp_path / "house").resolve(),)
 
 
+def test_a_scheduler_that_cannot_be_reached_is_an_error_that_names_it(tmp_path, monkeypatch):
+    import folio.catalogue.run
+
+    monkeypatch.setattr(folio.catalogue.run, "CONNECT_TIMEOUT", "1s")
+    _small_book(tmp_path / "a", "A")
+    (tmp_path / "catalogue.yaml").write_text("books: [a]\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["catalogue", "build", str(tmp_path / "catalogue.yaml"), "--scheduler", f"tcp://127.0.0.1:{_free_port()}"])
+    assert result.exit_code == 1 and "--scheduler: cannot reach the Dask scheduler at tcp://127.0.0.1:" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_house_theme_s_style_sheets_come_first_and_are_checked_as_a_book_s(tmp_path):
     from folio.errors import Reporter
     from folio.source.styles import book_styles

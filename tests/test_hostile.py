@@ -152,7 +152,8 @@ def run(tmp_path_factory) -> Run:
     spec.write_text(json.dumps({"cases": cases}), encoding="utf-8")
     done = subprocess.run(["unshare", "--user", "--map-root-user", "--net",
                            "strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=connect", "-o", str(log),
-                           "prlimit", f"--data={MEMORY}", sys.executable, str(HERE / "hostile_driver.py"), str(spec), str(results)],
+                           "prlimit", f"--data={MEMORY}", sys.executable, str(HERE / "hostile_driver.py"), str(spec), str(results),
+                           "--jobs", "2"],  # (two drivers side by side: a case mostly waits on one core)
                           capture_output=True, text=True, timeout=1500, cwd=top, env={**os.environ, "PYTHONPATH": str(HERE)})
     assert results.is_file(), done.stderr[-3000:]
     outcome = json.loads(results.read_text(encoding="utf-8"))

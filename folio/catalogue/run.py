@@ -28,9 +28,11 @@ from folio.catalogue.report import write_report
 from folio.catalogue.spec import Catalogue, CatalogueBook
 from folio.catalogue.state import State, digest
 from folio.catalogue.task import TaskSpec, build_book
+from folio.errors import Diagnostic, FolioError
 from folio.paths import atomic_write
 from folio.uptodate import fingerprint
 
+CONNECT_TIMEOUT = "10s"  # to reach a scheduler (Dask retries a refused connection until then)
 Progress = Callable[[dict[str, Any], int, int], None]  # (a finished row, rows done, rows in all)
 
 
@@ -85,15 +87,17 @@ def _client(scheduler: str | None, workers: int | None, memory_limit: int | None
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler, timeout="30s")
-        return client, None, scheduler
+        try:
+            return Client(scheduler, timeout=CONNECT_TIMEOUT), None, scheduler
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise FolioError(Diagnostic("--scheduler", None, f"cannot reach the Dask scheduler at {scheduler}: {exc}")) from None
     count = workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, memory_limit=memory_limit or "auto",
                            dashboard_address=":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster, f"LocalCluster, {count} worker{'s' if count > 1 else ''}"
 
 
-def _row(planned: Planned, catalogue: Catalogue, outcome: dict[str, Any]) -> dict[str, Any]:
+def _row(planned: Planned, outcome: dict[str, Any]) -> dict[str, Any]:
     book = planned.book
     return {"name": book.name, "folder": str(book.folder), "profile": planned.profile, "formats": list(planned.formats),
             "house": str(book.house) if book.house else None, "status": outcome.get("status", "failed"),
@@ -156,7 +160,7 @@ def build_catalogue(catalogue: Catalogue, *, scheduler: str | None = None, worke
                     outcome = {"status": "failed", "diagnostics": [f"{planned.book.name}: the Dask task failed: {type(exc).__name__}: {exc}"]}
                 files = outcome.pop("files", {})
                 written = _write(catalogue.output, planned, files) if files else {}
-                row = _row(planned, catalogue, outcome)
+                row = _row(planned, outcome)
                 if row["status"] == "built":
                     state.remember(planned.key, planned.fingerprint, written, row)
                 else:
