@@ -126,10 +126,13 @@ def starts_by_title(path: Path, titles: list[str]) -> set[int]:
     the book's parts start in a PDF without an outline (KDP's)."""
     wanted = [squashed for squashed in ("".join(c for c in t if c.isalnum()) for t in titles) if squashed]
     found = set()
-    for index, page in enumerate(pypdf.PdfReader(str(path)).pages):
-        opening = "".join(c for c in (page.extract_text() or "") if c.isalnum())[:200]
+    pdf = pypdfium2.PdfDocument(str(path))
+    for index, page in enumerate(pdf):
+        text = page.get_textpage().get_text_range()
+        opening = "".join(c for c in text[:400] if c.isalnum())[:200]
         if any(title in opening[:len(title) + 12] for title in wanted):
             found.add(index)
+    pdf.close()
     return found
 
 

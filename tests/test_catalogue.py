@@ -18,7 +18,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from click.testing import CliRunner
-from conftest import CORPUS, SAMPLE, built, write_book
+from conftest import CORPUS, SAMPLE, built, epubcheck_many, write_book
 
 from folio import build
 from folio.catalogue.run import build_catalogue
@@ -184,8 +184,9 @@ def _outputs(folder: Path) -> dict[str, bytes]:
 @pytest.mark.slow
 def test_a_catalogue_on_a_dask_cluster_survives_a_killed_worker_validates_and_rebuilds_what_a_theme_change_touches(
         cluster, tmp_path, tmp_path_factory):
-    """Six books (the sample, the small and the illustrated corpus books, validated; three
-    generated ones with the house theme, not validated): each output equal byte for byte to `folio build` of the
+    """Six books (the sample, the small and the illustrated corpus books, validated by the
+    catalogue; three generated ones with the house theme, `validate: false`, their EPUBs checked
+    afterwards in one EPUBCheck run): each output equal byte for byte to `folio build` of the
     book alone; the worker building the illustrated book is killed with -9 in the middle, and
     Dask builds it on the other; no temporary file is left in the output root; EPUBCheck and Ace
     find nothing in any EPUB (for the three corpus books, this is their validation: their EPUBs
@@ -232,6 +233,9 @@ def test_a_catalogue_on_a_dask_cluster_survives_a_killed_worker_validates_and_re
     for book in generated:
         alone = build(book, tmp_path / "alone" / book.name, house=house, use_cache=False)
         assert _outputs(out / book.name) == {p.name: p.read_bytes() for p in alone.outputs.values()}
+    verdicts, log = epubcheck_many([out / book.name / f"{book.name}.epub" for book in generated])  # (one Java for the three)
+    assert sorted(verdicts.values()) == [(0, 0, 0)] * 3, log[-2000:]
+    assert result.dashboard is None  # (the scheduler runs without one: none is printed)
     with zipfile.ZipFile(out / "alpha" / "alpha.epub") as epub:
         assert HOUSE_CSS in epub.read("EPUB/css/book.css").decode("utf-8")  # the house theme's sheet
     with pdfplumber.open(out / "alpha" / "alpha.pdf") as pdf:  # and in print: the chapter titles in the house's red

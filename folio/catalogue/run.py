@@ -97,6 +97,23 @@ def _client(scheduler: str | None, workers: int | None, memory_limit: int | None
     return Client(cluster), cluster, f"LocalCluster, {count} worker{'s' if count > 1 else ''}"
 
 
+def _dashboard(client: Any) -> str | None:
+    """The Dask dashboard's address, when the scheduler serves one: its web server answers the
+    page (a scheduler started with --no-dashboard, or without bokeh, still has a web server, for
+    its health and metrics, but no dashboard)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        if "dashboard" not in client.scheduler_info().get("services", {}):
+            return None
+        link = client.dashboard_link
+        with urllib.request.urlopen(link, timeout=2) as answer:
+            return link if answer.status == 200 else None
+    except (OSError, KeyError, AttributeError, ValueError, urllib.error.URLError):
+        return None
+
+
 def _row(planned: Planned, outcome: dict[str, Any]) -> dict[str, Any]:
     book = planned.book
     return {"name": book.name, "folder": str(book.folder), "profile": planned.profile, "formats": list(planned.formats),
@@ -141,7 +158,7 @@ def build_catalogue(catalogue: Catalogue, *, scheduler: str | None = None, worke
     if todo:
         client, cluster, result.where = _client(scheduler, workers, memory_limit)
         try:
-            result.dashboard = getattr(client, "dashboard_link", None)
+            result.dashboard = _dashboard(client)
             if on_start:
                 on_start(result.where, result.dashboard)
             sizes = {p.book.folder: _size(p.book.folder) for p in todo}

@@ -34,6 +34,7 @@ import yaml
 
 from folio.config.yamlnodes import Problems, keyed, line_of, refuse_anchors, refuse_tags, scalar, suggest
 from folio.errors import Diagnostic, FolioError
+from folio.pipeline import house_folder
 
 PROFILES = ("print", "proof", "kdp", "ingram", "screen")
 FORMATS = ("pdf", "epub")
@@ -83,25 +84,18 @@ class _Reader:
             return None
         return value.strip()
 
-    def folder(self, node: yaml.Node, what: str) -> Path | None:
-        text = self.text(node, what)
-        if text is None:
-            return None
-        path = (self.base / text).resolve()
-        if not path.is_dir():
-            self.add(node, f"{what}: no such folder: {text}")
-            return None
-        return path
-
     def house(self, node: yaml.Node) -> Path | None | bool:
-        """A house theme folder, or False (`house: false`)."""
+        """A house theme folder (as `folio build --house` takes it), or False (`house: false`)."""
         if isinstance(node, yaml.ScalarNode) and scalar(node, self.problems) is False:
             return False
-        path = self.folder(node, "house")
-        if path is not None and not (path / "styles").is_dir() and not (path / "templates").is_dir():
-            self.add(node, "house: a house theme folder holds styles/ (CSS, fonts) or templates/: this one has neither")
+        text = self.text(node, "house")
+        if text is None:
             return None
-        return path
+        try:
+            return house_folder(self.base / text)
+        except FolioError as exc:
+            self.add(node, f"house: {text}: {exc.diagnostics[0].message}")
+            return None
 
     def flag(self, node: yaml.Node, what: str) -> bool:
         value = scalar(node, self.problems)

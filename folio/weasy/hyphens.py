@@ -47,8 +47,7 @@ def _ends_with_hyphen(line: Any) -> bool:
 def _before_turn(context: Any, bottom_space: float, line: Any) -> bool:
     """The line after `line` is one of the last two lines of a recto (an odd page: a document
     starts on one) that fit: it ends the page, or the line before the widow rule's break."""
-    import os
-    if context.current_page % 2 == 0 or os.environ.get("FOLIO_NO_TURN"):
+    if context.current_page % 2 == 0:
         return False
     bottom, height = line.position_y + line.height, line.height
     return not context.overflows_page(bottom_space, bottom + height) and context.overflows_page(bottom_space, bottom + 3 * height)
