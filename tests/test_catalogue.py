@@ -87,6 +87,15 @@ def test_a_scheduler_that_cannot_be_reached_is_an_error_that_names_it(tmp_path, 
     assert "Traceback" not in result.output
 
 
+def test_a_book_s_build_takes_the_client_s_source_date_epoch_not_the_worker_s(monkeypatch):
+    from folio.catalogue.task import TaskSpec, _environment
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")  # the worker's
+    spec = TaskSpec("book", "book", "print", ("pdf",), None, 60, False, None)
+    assert "SOURCE_DATE_EPOCH" not in _environment(spec)
+    assert _environment(TaskSpec(*list(spec.__dict__.values())[:-1], "1700000000"))["SOURCE_DATE_EPOCH"] == "1700000000"
+
+
 def test_a_house_theme_s_style_sheets_come_first_and_are_checked_as_a_book_s(tmp_path):
     from folio.errors import Reporter
     from folio.source.styles import book_styles

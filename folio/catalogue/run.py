@@ -165,7 +165,7 @@ def build_catalogue(catalogue: Catalogue, *, scheduler: str | None = None, worke
             for planned in sorted(todo, key=lambda p: -sizes[p.book.folder]):
                 spec = TaskSpec(str(planned.book.folder), planned.book.name, planned.profile, planned.formats,
                                 str(planned.book.house) if planned.book.house else None, timeout or catalogue.timeout,
-                                planned.validate, memory_limit)
+                                planned.validate, memory_limit, os.environ.get("SOURCE_DATE_EPOCH"))
                 future = client.submit(build_book, spec, key=f"folio-{planned.book.name}-{planned.profile}-{uuid.uuid4().hex[:8]}",
                                        pure=False, priority=sizes[planned.book.folder])
                 waiting[future] = planned

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from folio.config.yamlnodes import Problems, keyed, line_of, refuse_anchors, refuse_tags, scalar, suggest
+from folio.config.yamlnodes import Problems, keyed, line_of, safe_mapping, scalar, suggest
 from folio.errors import Diagnostic, FolioError
 from folio.pipeline import house_folder
 
@@ -173,17 +173,7 @@ def load_catalogue(path: Path | str) -> Catalogue:  # long: one key after the ot
     if not path.is_file():
         raise FolioError(Diagnostic(str(path), None, "no such catalogue file"))
     problems = Problems(shown)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise FolioError(Diagnostic(shown, None, "invalid UTF-8")) from None
-    if not refuse_anchors(text, problems):
-        raise FolioError(problems.items)
-    document = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not refuse_tags(document, problems):
-        raise FolioError(problems.items)
-    if not isinstance(document, yaml.MappingNode):
-        raise FolioError(Diagnostic(shown, 1, "a catalogue is a mapping of keys (books:, house:, profiles:, ...)", column=1))
+    document = safe_mapping(path.read_bytes(), problems, "books:, house:, profiles:", column=1)
     reader = _Reader(path.parent, problems)
     nodes: dict[str, yaml.Node] = {}
     for key, key_node, value_node in keyed(document, problems):

@@ -40,6 +40,7 @@ class TaskSpec:
     timeout: int
     validate: bool
     memory_limit: int | None  # bytes; None: the worker's
+    source_date_epoch: str | None = None  # the client's SOURCE_DATE_EPOCH: the same bytes on every worker
 
 
 def _worker() -> Any:
@@ -52,14 +53,18 @@ def _worker() -> Any:
         return None
 
 
-def _environment() -> dict[str, str]:
+def _environment(spec: TaskSpec) -> dict[str, str]:
     """The child's environment: the worker's, with this folio first on the module path (the
-    child imports the folio the worker runs, installed or not)."""
+    child imports the folio the worker runs, installed or not) and the client's
+    SOURCE_DATE_EPOCH (set or not), whatever the worker's."""
     import folio
 
     here = str(Path(folio.__file__).resolve().parent.parent)
     path = os.environ.get("PYTHONPATH", "")
-    return {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+    environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    if spec.source_date_epoch is not None:
+        environment["SOURCE_DATE_EPOCH"] = spec.source_date_epoch
+    return {**environment, "PYTHONPATH": here + (os.pathsep + path if path else "")}
 
 
 def _tree_memory(pid: int) -> int:
@@ -105,7 +110,7 @@ def build_book(spec: TaskSpec) -> dict[str, Any]:
         with open(work / "stderr.txt", "wb") as stderr:
             process = subprocess.Popen([sys.executable, "-m", "folio.catalogue.child", str(work / "spec.json")],
                                        stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, start_new_session=True, cwd=folder,
-                                       env=_environment())
+                                       env=_environment(spec))
             peak = 0
             while process.poll() is None:
                 time.sleep(POLL)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from folio.config.options import (
     ROLES,
@@ -40,8 +39,7 @@ from folio.config.yamlnodes import (
     Problems,
     keyed,
     line_of,
-    refuse_anchors,
-    refuse_tags,
+    safe_mapping,
     suggest,
 )
 from folio.errors import Diagnostic, FolioError
@@ -180,19 +178,7 @@ def load_config(root: Path) -> Config:
         raise FolioError(Diagnostic(str(root), None, "no such book folder"))
     if not config_path.is_file():
         raise FolioError(Diagnostic(str(root), None, "not a book folder: book.yaml is missing"))
-    raw = config_path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise FolioError(Diagnostic("book.yaml", line, "invalid UTF-8")) from None
-    if not refuse_anchors(text, problems):
-        raise FolioError(problems.items)
-    document = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not refuse_tags(document, problems):
-        raise FolioError(problems.items)
-    if not isinstance(document, yaml.MappingNode):
-        raise FolioError(Diagnostic("book.yaml", 1, "book.yaml must be a mapping of keys (title:, chapters:, ...)"))
+    document = safe_mapping(config_path.read_bytes(), problems, "title:, chapters:")
 
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from folio.errors import Diagnostic
+from folio.errors import Diagnostic, FolioError
 
 MAX_DEPTH = 20  # book.yaml needs three levels; thousands would exhaust Python's stack
 
@@ -52,6 +52,23 @@ def refuse_anchors(text: str, problems: Problems) -> bool:
         problems.add(mark.line + 1 if mark else None, f"invalid YAML: {problem}")
         return False
     return True
+
+
+def safe_mapping(raw: bytes, problems: Problems, keys: str, column: int | None = None) -> yaml.MappingNode:
+    """The YAML document of `raw` as a mapping node, read safely (valid UTF-8, no anchors or
+    aliases, no tags); else a FolioError at the first problem. `keys` names a few of its keys."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FolioError(Diagnostic(problems.file, raw[: exc.start].count(b"\n") + 1, "invalid UTF-8")) from None
+    if not refuse_anchors(text, problems):
+        raise FolioError(problems.items)
+    document = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not refuse_tags(document, problems):
+        raise FolioError(problems.items)
+    if not isinstance(document, yaml.MappingNode):
+        raise FolioError(Diagnostic(problems.file, 1, f"{problems.file} must be a mapping of keys ({keys}, ...)", column=column))
+    return document
 
 
 SAFE_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")}
