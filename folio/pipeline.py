@@ -270,8 +270,7 @@ def _pdf(book: Book, target: Path, profile: str, report: Reporter, say: Progress
     from folio.pdf.profiles import PROFILES, estimated_pages
     from folio.pdf.writer import write_pdf
 
-    words = sum(len(c.text.split()) for c in book.chapters)
-    estimate = estimated_pages(words, len(book.chapters), len(book.figures), book.config.trim) + 8
+    estimate = estimated_pages(book) + 8
     furthest = [0]  # WeasyPrint lays pages out again for page references: report the furthest page reached
 
     def on_page(page: int) -> None:

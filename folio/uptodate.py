@@ -32,22 +32,47 @@ def _digest(path: Path) -> str:
 
 
 def fingerprint(root: Path, out: Path, formats: tuple[str, ...], profile: str | None, house: Path | None = None) -> str:
+    return output_fingerprint(inputs_digest(root, out, house), formats, profile)
+
+
+def output_fingerprint(inputs: str, formats: tuple[str, ...], profile: str | None) -> str:
+    """The fingerprint of one build of inputs whose `inputs_digest` is `inputs` (a catalogue
+    reads a book's files once for all its profiles)."""
+    settings = f"{__version__}|{','.join(formats)}|{profile}|{os.environ.get('SOURCE_DATE_EPOCH', '')}|{inputs}"
+    return hashlib.sha256(settings.encode()).hexdigest()
+
+
+def inputs_digest(root: Path, out: Path, house: Path | None = None, shared: str | None = None, house_digest: str | None = None) -> str:
+    """A SHA-256 over every input of a build but its settings: the book's files (outside `out`
+    and its dist/), what book.yaml names, a house theme's files and the `shared_digest`. A
+    catalogue passes `shared` and `house_digest`, computed once for all its books."""
     total = hashlib.sha256()
-    total.update(f"{__version__}|{','.join(formats)}|{profile}|{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode())
-    skipped = {out.resolve(), (root / "dist").resolve()}
-    for base in (root, DEFAULT_TEMPLATES, DEFAULT_STYLES, *([house] if house is not None else [])):
-        total.update(f"[{base == house}]".encode())  # (the house theme's files told apart from the book's)
-        for folder, dirs, files in os.walk(base):
-            here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in skipped)
-            for name in sorted(files):  # hidden files too: a chapter may be called .draft.md
-                path = here / name
-                if name.startswith(TEMPORARY_PREFIX) or not path.is_file():
-                    continue
-                total.update(f"{path.relative_to(base).as_posix()}\0{_digest(path)}\0".encode())
+    total.update(folder_digest(root, {out.resolve(), (root / "dist").resolve()}).encode())
     for path in _named_in_book_yaml(root):  # and what book.yaml names inside hidden folders
         total.update(f"{path}\0{_digest(path) if path.is_file() else '-'}\0".encode())
-    total.update(_installed_fonts().encode())
+    if house is not None:
+        total.update(f"[house]{house_digest or folder_digest(house)}".encode())
+    total.update((shared or shared_digest()).encode())
+    return total.hexdigest()
+
+
+def shared_digest() -> str:
+    """What every book's build reads besides its own files: folio's theme and the font folders' state."""
+    return hashlib.sha256("|".join([folder_digest(DEFAULT_TEMPLATES), folder_digest(DEFAULT_STYLES), _installed_fonts()]).encode()).hexdigest()
+
+
+def folder_digest(base: Path, skipped: set[Path] | None = None) -> str:
+    """A SHA-256 over the names and contents of the files in a folder, hidden files too (a chapter
+    may be called .draft.md), not in hidden folders, in `skipped` or left by an atomic write."""
+    total = hashlib.sha256()
+    for folder, dirs, files in os.walk(base):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (here / d).resolve() not in (skipped or set()))
+        for name in sorted(files):
+            path = here / name
+            if name.startswith(TEMPORARY_PREFIX) or not path.is_file():
+                continue
+            total.update(f"{path.relative_to(base).as_posix()}\0{_digest(path)}\0".encode())
     return total.hexdigest()
 
 

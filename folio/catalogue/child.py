@@ -59,6 +59,7 @@ def build_one(spec: dict[str, Any]) -> dict[str, Any]:
     """Build the book `spec` names; the result object (the module's docstring)."""
     import pypdf
 
+    from folio.check.lint import stats
     from folio.errors import FolioError
     from folio.pipeline import build, time_limit
 
@@ -78,7 +79,7 @@ def build_one(spec: dict[str, Any]) -> dict[str, Any]:
     if any(c.status == "fail" for c in result.preflight):
         outcome["status"] = "failed"
     if result.book is not None:
-        outcome["words"] = sum(len(c.text.split()) for c in result.book.chapters)
+        outcome["words"] = stats(result.book)[-1].words  # as `folio stats` counts them (notes in, CJK by character)
         outcome["title"] = result.book.config.title
     if "pdf" in result.outputs:
         outcome["pages"] = len(pypdf.PdfReader(str(result.outputs["pdf"])).pages)

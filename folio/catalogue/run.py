@@ -30,7 +30,7 @@ from folio.catalogue.state import State, digest
 from folio.catalogue.task import TaskSpec, build_book
 from folio.errors import Diagnostic, FolioError
 from folio.paths import atomic_write
-from folio.uptodate import fingerprint
+from folio.uptodate import folder_digest, inputs_digest, output_fingerprint, shared_digest
 
 CONNECT_TIMEOUT = "10s"  # to reach a scheduler (Dask retries a refused connection until then)
 Progress = Callable[[dict[str, Any], int, int], None]  # (a finished row, rows done, rows in all)
@@ -66,14 +66,16 @@ def plan(catalogue: Catalogue, validate: bool | None) -> list[Planned]:
     """The tasks: per book, one per profile; the first builds the EPUB too. `validate` (the
     command line's) wins over a book's own `validate:`, which wins over the catalogue's."""
     planned = []
+    shared = shared_digest()  # folio's theme and the fonts, read once for the catalogue; each house theme once
+    houses = {house: folder_digest(house) for house in catalogue.houses}
     for book in catalogue.books:
         pdf = "pdf" in catalogue.formats
         wanted = next(v for v in (validate, book.validate, catalogue.validate) if v is not None)
+        inputs = inputs_digest(book.folder, catalogue.output / book.name, book.house, shared,  # its files read once, for every profile
+                               houses.get(book.house) if book.house else None)
         for index, profile in enumerate(book.profiles if pdf else book.profiles[:1]):
             formats = tuple(f for f in catalogue.formats if f == "pdf" or index == 0)
-            out = catalogue.output / book.name
-            planned.append(Planned(book, profile, formats, fingerprint(book.folder, out, formats, profile, book.house),
-                                   wanted and "epub" in formats))
+            planned.append(Planned(book, profile, formats, output_fingerprint(inputs, formats, profile), wanted and "epub" in formats))
     return planned
 
 

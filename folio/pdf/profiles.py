@@ -9,7 +9,10 @@ module is its single source.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from folio.model import Book
 
 NAMES = ("print", "proof", "kdp", "ingram", "screen")
 
@@ -98,8 +101,10 @@ def page_geometry(trim: tuple[float, float], profile: Profile, pages: int, bleed
     }
 
 
-def estimated_pages(words: int, chapters: int, figures: int, trim: tuple[float, float]) -> int:
-    """A book's page count before any layout (see WORDS_PER_FULL_PAGE), for a trim of
+def estimated_pages(book: Book) -> int:
+    """A book's page count before any layout (see WORDS_PER_FULL_PAGE), at its trim of
     (width, height) inches: the words' share scales with the page's area against 6 x 9 in."""
-    area = trim[0] * trim[1] / 54
-    return max(1, round(words / (WORDS_PER_FULL_PAGE * area) + PAGES_PER_CHAPTER * chapters + PAGES_PER_FIGURE * figures))
+    words = sum(len(c.text.split()) for c in book.chapters)
+    area = book.config.trim[0] * book.config.trim[1] / 54
+    return max(1, round(words / (WORDS_PER_FULL_PAGE * area) + PAGES_PER_CHAPTER * len(book.chapters)
+                        + PAGES_PER_FIGURE * len(book.figures)))

@@ -92,8 +92,7 @@ def _lay_out_whole(book: Book, profile: Profile, facts: bool,
     env = theme_environment(book.root, book.config.house)
     theme_css = [*((path.read_text(encoding="utf-8"), path.as_uri()) for path in theme_styles("print", book.config.theme)), *language_css(book),
                  *((style.path.read_text(encoding="utf-8"), style.path.as_uri()) for style in book.styles)]
-    pages_guess = estimated_pages(sum(len(c.text.split()) for c in book.chapters), len(book.chapters), len(book.figures),
-                                  book.config.trim)
+    pages_guess = estimated_pages(book)
     pad = 0
     fixes: list[str] = []
     html_text = print_html(book, env=env, profile=profile)

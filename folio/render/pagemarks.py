@@ -91,10 +91,11 @@ def _counted(document: str, begin: int, end: int) -> str:
                 return char + " " * (len(piece) - 1)
         return " " * len(piece)
 
-    text = document[begin:end]
-    for start, stop in _figures(text):
-        text = text[:start] + " " * (stop - start) + text[stop:]
-    return _MASK.sub(blank, text)
+    text, pieces, done = document[begin:end], [], 0
+    for start, stop in _figures(text):  # one pass, however many figures
+        pieces += [text[done:start], " " * (stop - start)]
+        done = stop
+    return _MASK.sub(blank, "".join(pieces) + text[done:])
 
 
 def insert_markers(document: str, markers: Iterable[tuple[int, str]], start_after: str, stop_at: str | None = None) -> str:
